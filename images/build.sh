@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# images/build.sh — build labhub's base images from Debian packages (no registry).
+#
+#   images/build.sh NAME [--force] [--out DIR]   build one image (skipped when up to date)
+#   images/build.sh --list                       print the image names
+#   images/build.sh --check NAME [--out DIR]     exit 0 if NAME is up to date, 1 if not
+#
+# NAME: labhub/shell, labhub/desktop, labhub/vm-launcher (podman images) or
+# tiny (VM disk, written to ${LABHUB_DATA_DIR:-./data}/images/ or --out DIR).
+#
+# A build is keyed by the sha256 of its recipe (the image's folder, the folders
+# it builds on and images/lib/). Container images carry it as the label
+# labhub.io/recipe-hash, VM disks in <disk>.recipe-hash. Progress: `==> NAME: step`
+# lines on stdout; tool output goes to $LABHUB_IMAGE_CACHE/logs/<name>.log
+# (LABHUB_IMAGE_VERBOSE=1 streams it to stderr).
+#
+# Environment: LABHUB_IMAGE_CACHE (default /var/cache/labhub/images: .deb cache,
+# staging, logs), LABHUB_DATA_DIR (default ./data), LABHUB_DEBIAN_MIRROR (default:
+# from /etc/apt/sources*).
+# Exit codes: 0 ok / up to date, 1 --check: out of date, 2 usage or build error.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib/common.sh
+source "$HERE/lib/common.sh"
+
+IMAGES=(labhub/shell labhub/desktop labhub/vm-launcher tiny)
+
+usage() {
+  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+# recipe folder of an image name (labhub/shell -> shell; shell is accepted too)
+recipe_dir() {
+  local n
+  for n in "${IMAGES[@]}"; do
+    if [[ $1 == "$n" || $1 == "${n#labhub/}" || $1 == "localhost/$n" ]]; then
+      printf '%s\n' "${n#labhub/}"
+      return
+    fi
+  done
+  die "unknown image '$1' (try --list)"
+}
+
+canonical_name() {
+  local d
+  d=$(recipe_dir "$1")
+  if [[ $d == tiny ]]; then printf 'tiny\n'; else printf 'labhub/%s\n' "$d"; fi
+}
+
+mode=build force=0 name='' out=''
+while (($#)); do
+  case $1 in
+    --list) mode=list ;;
+    --check) mode=check ;;
+    --force) force=1 ;;
+    --out) out=${2:?--out needs a directory}; shift ;;
+    --out=*) out=${1#--out=} ;;
+    -h | --help) usage ;;
+    -*) die "unknown option $1" ;;
+    *) [[ -z $name ]] || die "only one NAME at a time"; name=$1 ;;
+  esac
+  shift
+done
+
+if [[ $mode == list ]]; then
+  printf '%s\n' "${IMAGES[@]}"
+  exit 0
+fi
+[[ -n $name ]] || usage
+
+IMAGE_NAME=$(canonical_name "$name")
+RECIPE=$(recipe_dir "$name")
+
+# ---- recipe interface (images/<recipe>/recipe.sh) --------------------------
+# RECIPE_KIND=container|vmdisk, RECIPE_BASES=(other recipe folders whose files
+# are part of this image), RECIPE_ESTIMATE, and for containers RECIPE_PACKAGES,
+# RECIPE_KEEP_MAN, RECIPE_CHANGES (podman import --change instructions) and an
+# optional recipe_customize ROOT; for VM disks recipe_build OUTDIR HASH.
+RECIPE_KIND='' RECIPE_BASES=() RECIPE_PACKAGES=() RECIPE_CHANGES=() RECIPE_KEEP_MAN=0 RECIPE_ESTIMATE='a few minutes'
+recipe_customize() { :; }
+# shellcheck source=/dev/null
+source "$LABHUB_IMAGES_DIR/$RECIPE/recipe.sh"
+
+HASH=$(recipe_hash lib "$RECIPE" "${RECIPE_BASES[@]}")
+
+if [[ $RECIPE_KIND == vmdisk ]]; then
+  OUT_DIR=${out:-${LABHUB_DATA_DIR:-./data}/images}
+  DISK="$OUT_DIR/$RECIPE.qcow2"
+  current_hash() { cat "$DISK.recipe-hash" 2>/dev/null || true; }
+  is_current() { [[ -f $DISK && $(current_hash) == "$HASH" ]]; }
+else
+  [[ -z $out ]] || die "--out only applies to VM disks"
+  current_hash() { podman_image_hash "$IMAGE_NAME"; }
+  is_current() { [[ $(current_hash) == "$HASH" ]]; }
+fi
+
+if [[ $mode == check ]]; then
+  if is_current; then
+    echo "$IMAGE_NAME is up to date (recipe ${HASH:0:12})"
+    exit 0
+  fi
+  echo "$IMAGE_NAME needs a build (recipe ${HASH:0:12}, have '$(current_hash | cut -c1-12)')"
+  exit 1
+fi
+
+if ((!force)) && is_current; then
+  step "up to date (recipe ${HASH:0:12}), skipping build"
+  exit 0
+fi
+
+[[ $(id -u) == 0 ]] || die "building images needs root (debootstrap, podman)"
+
+# one build per image at a time (other builds of the same image wait)
+mkdir -p "$LABHUB_IMAGE_CACHE/logs" "$LABHUB_IMAGE_CACHE/work"
+exec 9>"$LABHUB_IMAGE_CACHE/${RECIPE}.lock"
+if ! flock -n 9; then
+  step "waiting for another build of $IMAGE_NAME"
+  flock 9
+  if ((!force)) && is_current; then
+    step "up to date (built meanwhile), skipping build"
+    exit 0
+  fi
+fi
+
+BUILD_LOG="$LABHUB_IMAGE_CACHE/logs/${RECIPE}.log"
+: >"$BUILD_LOG"
+WORK=$(mktemp -d "$LABHUB_IMAGE_CACHE/work/${RECIPE}.XXXXXX")
+cleanup() { remove_tree "$WORK"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+START=$SECONDS
+step "building (recipe ${HASH:0:12}, log $BUILD_LOG)"
+
+if [[ $RECIPE_KIND == container ]]; then
+  ROOT="$WORK/rootfs"
+  step "debootstrap $LABHUB_SUITE minbase + ${#RECIPE_PACKAGES[@]} packages from $(debian_mirror) ($RECIPE_ESTIMATE)"
+  debootstrap_rootfs "$ROOT" "${RECIPE_PACKAGES[@]}"
+  step "configure root filesystem"
+  overlay_files "$ROOT" "${RECIPE_BASES[@]}" "$RECIPE"
+  recipe_customize "$ROOT"
+  if ((RECIPE_KEEP_MAN)); then slim_rootfs "$ROOT" keep-man; else slim_rootfs "$ROOT"; fi
+  step "podman import ($(du -sm "$ROOT" | cut -f1) MB, about 20 s)"
+  podman_import "$ROOT" "$IMAGE_NAME" "$HASH" -- "${RECIPE_CHANGES[@]}"
+  # the previous build of this name is left dangling: drop it if nothing uses it
+  run "${LABHUB_PODMAN[@]}" image prune -f --filter "label=$LABHUB_HASH_LABEL" || true
+elif [[ $RECIPE_KIND == vmdisk ]]; then
+  mkdir -p "$OUT_DIR"
+  recipe_build "$OUT_DIR" "$HASH"
+else
+  die "$RECIPE/recipe.sh: unknown RECIPE_KIND '$RECIPE_KIND'"
+fi
+
+step "done in $((SECONDS - START)) s"

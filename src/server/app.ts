@@ -1,0 +1,89 @@
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { adminRoutes } from './api/admin/routes.js';
+import { authRoutes } from './api/auth/routes.js';
+import { systemRoutes } from './api/system/routes.js';
+import { LoginLimiter, type LoginLimits } from './auth/login-limiter.js';
+import { SessionService, defaultSessionPolicy, type Clock, type SessionPolicy } from './auth/session-service.js';
+import type { Config } from './config.js';
+import { installAccessControl } from './http/access.js';
+import { installErrorHandling } from './http/errors.js';
+import { createMetrics, installRequestMetrics } from './http/metrics.js';
+import { installOriginCheck } from './http/origin.js';
+import { installSecurityHeaders } from './http/security-headers.js';
+import { installWeb } from './http/web.js';
+import type { Services } from './services.js';
+import { AuditRepository } from './store/audit.js';
+import { SessionRepository } from './store/sessions.js';
+import type { Store } from './store/store.js';
+import { UserRepository } from './store/users.js';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  /** pino options, or false for silence (tests). */
+  logger?: FastifyServerOptions['logger'];
+  clock?: Clock;
+  loginLimits?: LoginLimits;
+  sessionPolicy?: SessionPolicy;
+  /** Where the built web UI lives; defaults to `dist/web` of this package. */
+  webRoot?: string;
+}
+
+export const defaultWebRoot = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+
+/** Secrets that must never reach a log line. */
+const redact = ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]', 'body.password'];
+
+/** Assembles the server in order; never listens (tests use `inject()`, main.ts listens). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store } = deps;
+  const clock = deps.clock ?? Date.now;
+  const logger = deps.logger === undefined ? { level: 'info', redact } : deps.logger && typeof deps.logger === 'object' ? { redact, ...deps.logger } : deps.logger;
+  const app = Fastify({
+    logger,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const https = config.publicUrl.startsWith('https:');
+  const users = new UserRepository(store.db);
+  const services: Services = {
+    config,
+    store,
+    users,
+    sessions: new SessionService(new SessionRepository(store.db), users, deps.sessionPolicy ?? defaultSessionPolicy, clock),
+    audit: new AuditRepository(store.db),
+    loginLimiter: new LoginLimiter(deps.loginLimits, clock),
+    cookieName: https ? '__Host-labhub_session' : 'labhub_session',
+  };
+
+  const metrics = createMetrics();
+  installErrorHandling(app, metrics.errorsTotal);
+  installRequestMetrics(app, metrics.registry);
+  installSecurityHeaders(app, https);
+  await app.register(fastifyCookie);
+  installOriginCheck(app, config.publicUrl);
+  installAccessControl(app, services.sessions, services.cookieName);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'labhub API', version: '1', description: 'Labs of VMs and containers, used from a browser.' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: services.cookieName } } },
+      security: [{ session: [] }],
+    },
+  });
+
+  await app.register(systemRoutes, { services, registry: metrics.registry });
+  await app.register(authRoutes, { services });
+  await app.register(adminRoutes, { services });
+  await installWeb(app, deps.webRoot ?? defaultWebRoot);
+
+  const sweep = setInterval(() => void services.sessions.deleteExpired().catch((error: unknown) => app.log.warn({ err: error }, 'session sweep failed')), 3600_000);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
+  return app;
+}

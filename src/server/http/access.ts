@@ -1,0 +1,55 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SessionService } from '../auth/session-service.js';
+import { LabhubError } from '../errors.js';
+import type { UserRow } from '../store/users.js';
+
+/** Who may call a route. Every `/api/` route must say; `buildApp` refuses to start otherwise. */
+export type Access = 'public' | 'user' | 'author' | 'admin';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    /** The logged-in user, resolved from the session cookie before the handler runs; null when anonymous. */
+    user: UserRow | null;
+    /** The session cookie's value, when one was sent. */
+    sessionToken: string | null;
+  }
+}
+
+const rank: Record<UserRow['role'], number> = { user: 1, author: 2, admin: 3 };
+const required: Record<Exclude<Access, 'public'>, number> = { user: 1, author: 2, admin: 3 };
+
+export function installAccessControl(app: FastifyInstance, sessions: SessionService, cookieName: string): void {
+  app.decorateRequest('user', null);
+  app.decorateRequest('sessionToken', null);
+
+  app.addHook('onRoute', (route) => {
+    const url = route.url ?? route.path;
+    if (url.startsWith('/api/') && !route.config?.access) {
+      throw new Error(`route ${String(route.method)} ${url} does not declare config.access`);
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const token = request.cookies[cookieName];
+    if (token) {
+      request.sessionToken = token;
+      request.user = (await sessions.resolve(token)) ?? null;
+    }
+    const access = request.routeOptions.config.access;
+    if (access && access !== 'public') assertAllowed(request, access);
+  });
+}
+
+function assertAllowed(request: FastifyRequest, access: Exclude<Access, 'public'>): void {
+  if (!request.user) throw new LabhubError('LABHUB_UNAUTHENTICATED');
+  if (rank[request.user.role] < required[access]) throw new LabhubError('LABHUB_FORBIDDEN', `This needs the ${access} role.`);
+}
+
+/** The logged-in user of a route that declared `access` other than public. */
+export function currentUser(request: FastifyRequest): UserRow {
+  if (!request.user) throw new LabhubError('LABHUB_UNAUTHENTICATED');
+  return request.user;
+}

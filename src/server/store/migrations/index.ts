@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely';
+import type { Dialect } from '../dialect.js';
+import { accounts } from './001-accounts.js';
+import { audit } from './002-audit.js';
+
+/** Every migration in order. Names are permanent: never rename or edit one that has shipped; add a new one. */
+export function allMigrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '001-accounts': accounts(dialect),
+    '002-audit': audit(dialect),
+  };
+}
