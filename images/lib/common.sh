@@ -165,6 +165,7 @@ podman_import() {
   local args=(--change "LABEL $LABHUB_HASH_LABEL=$hash" --change "LABEL org.opencontainers.image.title=$name")
   local c
   for c in "$@"; do args+=(--change "$c"); done
-  tar -C "$root" --numeric-owner --xattrs -c . |
+  # no --xattrs: file capabilities make exec fail (EPERM) in containers without those caps
+  tar -C "$root" --numeric-owner -c . |
     run "${LABHUB_PODMAN[@]}" import "${args[@]}" --message "labhub images/build.sh $name" - "$name"
 }

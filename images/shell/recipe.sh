@@ -24,6 +24,11 @@ shell_customize() {
   if ! grep -q labhub "$root/etc/bash.bashrc"; then
     printf '\n# labhub prompt and defaults\n[ -r /etc/labhub/bashrc ] && . /etc/labhub/bashrc\n' >>"$root/etc/bash.bashrc"
   fi
+  # ping: drop the file capability (cap_net_raw+ep) set by its postinst — exec of a
+  # binary with file caps fails with EPERM when the container lacks NET_RAW (Podman's
+  # default). Without it ping uses ICMP datagram sockets (net.ipv4.ping_group_range),
+  # or raw sockets when the container does have NET_RAW.
+  chroot "$root" setcap -r /usr/bin/ping 2>/dev/null || true
   # vi / editor point at the installed editors (update-alternatives ran in debootstrap)
   chroot "$root" update-alternatives --set editor /usr/bin/vim.tiny >/dev/null 2>&1 || true
 }

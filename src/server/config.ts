@@ -84,13 +84,15 @@ function parsePort(raw: string, name: string): number {
 }
 
 function parsePublicUrl(raw: string, name: string): string {
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`${name} must be an absolute URL like http://localhost:8080, got "${raw}"`);
+    url = undefined;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must use http or https, got "${url.protocol}"`);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigError(`${name} must be an absolute http(s) URL like http://localhost:8080, got "${raw}"`);
+  }
   if (url.pathname !== '/' || url.search || url.hash) throw new ConfigError(`${name} must be an origin without a path, got "${raw}"`);
   return url.origin;
 }

@@ -1,0 +1,20 @@
+# shellcheck shell=bash
+# labhub/desktop — labhub/shell + a VNC desktop: TigerVNC's Xvnc on TCP 5900
+# (display :0, no VNC auth), openbox + tint2, xterm, pcmanfm.
+# Command: /usr/local/bin/labhub-desktop (see that script for its environment).
+# Same image for clusters: images/desktop/Containerfile.
+# shellcheck source=../shell/recipe.sh
+source "$LABHUB_IMAGES_DIR/shell/recipe.sh"
+RECIPE_KIND=container
+RECIPE_BASES=(shell)
+RECIPE_ESTIMATE='about 1.5 min'
+RECIPE_KEEP_MAN=1
+DESKTOP_PACKAGES=(tigervnc-standalone-server openbox tint2 xterm pcmanfm
+  x11-xserver-utils xfonts-base fonts-dejavu-core adwaita-icon-theme)
+RECIPE_PACKAGES=("${SHELL_PACKAGES[@]}" "${DESKTOP_PACKAGES[@]}")
+RECIPE_CHANGES=("${SHELL_CHANGES[@]}" 'ENV DISPLAY=:0' 'EXPOSE 5900/tcp'
+  'CMD ["/usr/local/bin/labhub-desktop"]')
+recipe_customize() {
+  shell_customize "$1"
+  chmod 0755 "$1/usr/local/bin/labhub-desktop"
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Quick start: install what is missing, build, and start labhub on http://localhost:8080
+# with its embedded defaults (local runtime, SQLite in ./data, the demo labs in ./labs).
+set -euo pipefail
+source "$(dirname "$0")/lib/install.sh"
+
+install_debian_packages "${runtime_packages[@]}"
+install_node_modules
+build_labhub
+cd "$root_dir"
+say "starting labhub"
+exec npm start --silent
