@@ -1,0 +1,445 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import type Docker from 'dockerode';
+import type { FastifyBaseLogger } from 'fastify';
+import { containerName, labelKeys, machineLabels, networkName } from '../naming.js';
+import {
+  RuntimeError,
+  type ContainerMachinePlan,
+  type ExecOptions,
+  type ExecResult,
+  type InstanceId,
+  type InstancePlan,
+  type MachineObservation,
+  type MachineRef,
+  type MachineState,
+  type ObservedInstance,
+  type PowerState,
+  type ProgressListener,
+  type Runtime,
+  type RuntimeCapabilities,
+  type TermSize,
+  type TerminalChannel,
+} from '../runtime.js';
+import { ExecOutputCollector } from './demux.js';
+import { connectEngine, containerUlimits } from './engine.js';
+import { ImageBuilder } from './images.js';
+import { connectInNamespace } from './port-relay.js';
+
+export interface LocalRuntimeOptions {
+  /** The Docker-compatible API socket (Podman or Docker). */
+  engineSocket: string;
+  /** Per-instance files (hosts files, VM overlays) live under `<dataDir>/instances/`. */
+  dataDir: string;
+  log?: FastifyBaseLogger;
+}
+
+/** A machine that exits within this long of starting is reported as failing to start. */
+const settleMs = 300;
+
+/**
+ * The local runtime (DESIGN.md §3): one engine network per instance, one container per
+ * container machine, talking the Docker Engine API so Podman and Docker both work.
+ */
+export class LocalRuntime implements Runtime {
+  readonly name = 'local' as const;
+  private engine: Promise<Docker> | undefined;
+  private readonly images: ImageBuilder;
+
+  constructor(private readonly options: LocalRuntimeOptions) {
+    this.images = new ImageBuilder(() => this.docker(), options.dataDir, options.log);
+  }
+
+  capabilities(): RuntimeCapabilities {
+    return { vm: false, pause: true, snapshot: false };
+  }
+
+  async apply(plan: InstancePlan, onProgress: ProgressListener = () => {}): Promise<void> {
+    const docker = await this.docker();
+    const created: { containers: string[]; network?: string } = { containers: [] };
+    try {
+      validatePlan(plan);
+      for (const machine of plan.machines) {
+        if (machine.type === 'vm') throw new RuntimeError('unsupported', `Machine "${machine.name}" is a VM, which this runtime cannot run yet.`, { machine: machine.name });
+        await this.images.ensure(machine.image, (message) => onProgress({ machine: machine.name, step: 'image', message }), machine.name);
+      }
+      onProgress({ step: 'network', message: 'creating the private network' });
+      if (await this.ensureNetwork(docker, plan)) created.network = networkName(plan.instanceId);
+      const started: string[] = [];
+      for (const machine of plan.machines as ContainerMachinePlan[]) {
+        const name = containerName(plan.instanceId, machine.name);
+        const existing = await inspectContainer(docker, name);
+        if (existing && existing.Config.Labels?.[labelKeys.instance] !== plan.instanceId) {
+          throw new RuntimeError('conflict', `A container named "${name}" already exists and does not belong to this instance.`, { machine: machine.name });
+        }
+        if (!existing) {
+          onProgress({ machine: machine.name, step: 'create', message: `creating ${machine.name}` });
+          await docker.createContainer(this.containerSpec(plan, machine));
+          created.containers.push(name);
+        }
+        if (!existing?.State.Running) {
+          onProgress({ machine: machine.name, step: 'start', message: `starting ${machine.name}` });
+          if (existing?.State.Paused) await docker.getContainer(name).unpause();
+          else await docker.getContainer(name).start();
+          started.push(name);
+        }
+      }
+      if (started.length > 0) await this.assertStayedUp(docker, started);
+      onProgress({ step: 'ready', message: 'all machines are running' });
+    } catch (error) {
+      await this.removeCreated(docker, created);
+      throw asRuntimeError(error);
+    }
+  }
+
+  async setPower(id: InstanceId, to: PowerState): Promise<void> {
+    const docker = await this.docker();
+    for (const info of await this.containersOf(docker, id)) {
+      const container = docker.getContainer(info.Id);
+      const state = info.State;
+      if (to === 'running') {
+        if (state === 'paused') await container.unpause();
+        else if (state !== 'running') await container.start();
+      } else if (to === 'stopped') {
+        if (state === 'paused') await container.unpause();
+        if (state === 'running' || state === 'paused') await ignoreStatus(container.stop({ t: 10 }), 304);
+      } else if (state === 'running') {
+        await container.pause();
+      } else if (state !== 'paused') {
+        throw new RuntimeError('not_running', `Machine "${info.Labels[labelKeys.machine]}" is ${state}; only a running machine can be paused.`);
+      }
+    }
+  }
+
+  async reset(id: InstanceId, plan: InstancePlan, machine?: string): Promise<void> {
+    const docker = await this.docker();
+    const targets = (await this.containersOf(docker, id)).filter((info) => !machine || info.Labels[labelKeys.machine] === machine);
+    if (machine && targets.length === 0 && !plan.machines.some((m) => m.name === machine)) {
+      throw new RuntimeError('not_found', `There is no machine "${machine}" in this instance.`);
+    }
+    for (const info of targets) await ignoreStatus(docker.getContainer(info.Id).remove({ force: true, v: true }), 404);
+    await this.apply(plan);
+  }
+
+  async destroy(id: InstanceId): Promise<void> {
+    const docker = await this.docker();
+    for (const info of await this.containersOf(docker, id)) await ignoreStatus(docker.getContainer(info.Id).remove({ force: true, v: true }), 404);
+    const networks = await docker.listNetworks({ filters: { label: [`${labelKeys.instance}=${id}`] } });
+    for (const network of networks) await ignoreStatus(docker.getNetwork(network.Id).remove(), 404);
+    const volumes = await docker.listVolumes({ filters: { label: [`${labelKeys.instance}=${id}`] } });
+    for (const volume of volumes.Volumes ?? []) await ignoreStatus(docker.getVolume(volume.Name).remove(), 404);
+    rmSync(this.instanceDir(id), { recursive: true, force: true });
+  }
+
+  async *observe(signal: AbortSignal): AsyncIterable<MachineObservation> {
+    let backoff = 500;
+    while (!signal.aborted) {
+      try {
+        const docker = await this.docker();
+        const events = (await docker.getEvents({})) as unknown as NodeJS.ReadableStream & { destroy(): void };
+        const onAbort = () => events.destroy();
+        signal.addEventListener('abort', onAbort, { once: true });
+        backoff = 500;
+        try {
+          let buffered = '';
+          for await (const chunk of events) {
+            buffered += chunk.toString();
+            let newline: number;
+            while ((newline = buffered.indexOf('\n')) >= 0) {
+              const line = buffered.slice(0, newline);
+              buffered = buffered.slice(newline + 1);
+              const observation = line.trim() ? toObservation(JSON.parse(line) as EngineEvent) : undefined;
+              if (observation) yield observation;
+            }
+          }
+        } finally {
+          signal.removeEventListener('abort', onAbort);
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        this.options.log?.warn({ err: error }, 'engine event stream failed; reconnecting');
+      }
+      if (signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+      backoff = Math.min(backoff * 2, 10_000);
+    }
+  }
+
+  async list(): Promise<ObservedInstance[]> {
+    const docker = await this.docker();
+    const byId = new Map<string, ObservedInstance>();
+    const entry = (id: string, owner: string) => {
+      let instance = byId.get(id);
+      if (!instance) byId.set(id, (instance = { instanceId: id, owner, machines: [] }));
+      return instance;
+    };
+    for (const info of await docker.listContainers({ all: true, filters: { label: [labelKeys.instance] } })) {
+      const instance = entry(info.Labels[labelKeys.instance] ?? '', info.Labels[labelKeys.owner] ?? '');
+      instance.machines.push({ name: info.Labels[labelKeys.machine] ?? info.Names[0] ?? info.Id, state: stateOf(info.State) });
+    }
+    for (const network of await docker.listNetworks({ filters: { label: [labelKeys.instance] } })) {
+      entry(network.Labels?.[labelKeys.instance] ?? '', network.Labels?.[labelKeys.owner] ?? '');
+    }
+    return [...byId.values()].filter((instance) => instance.instanceId);
+  }
+
+  async openTerminal(ref: MachineRef, size: TermSize): Promise<TerminalChannel> {
+    const docker = await this.docker();
+    await this.runningContainer(docker, ref);
+    const exec = await docker.getContainer(containerName(ref.instanceId, ref.machine)).exec({
+      Cmd: ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi'],
+      Env: ['TERM=xterm-256color', 'COLORTERM=truecolor'],
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: true,
+    });
+    const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+    const resize = async ({ cols, rows }: TermSize) => {
+      // Podman answers a successful resize with 201, which dockerode reports as an error (ENVIRONMENT.md).
+      await exec.resize({ w: cols, h: rows }).catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 201 && error.statusCode !== 200) throw error;
+      });
+    };
+    await resize(size).catch(() => {});
+    return { stream, resize };
+  }
+
+  async openVnc(ref: MachineRef): Promise<Duplex> {
+    return this.openPort(ref, 5900);
+  }
+
+  async openPort(ref: MachineRef, port: number): Promise<Duplex> {
+    const docker = await this.docker();
+    const info = await this.runningContainer(docker, ref);
+    return connectInNamespace(info.State.Pid, '127.0.0.1', port);
+  }
+
+  async exec(ref: MachineRef, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const docker = await this.docker();
+    await this.runningContainer(docker, ref);
+    const exec = await docker.getContainer(containerName(ref.instanceId, ref.machine)).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, Tty: false });
+    const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+    const collector = new ExecOutputCollector(options.maxOutputBytes ?? 64 * 1024);
+    const timedOut = await new Promise<boolean>((resolve, reject) => {
+      const timer = setTimeout(() => resolve(true), options.timeoutMs ?? 30_000);
+      stream.on('data', (chunk: Buffer) => collector.push(chunk));
+      stream.on('end', () => (clearTimeout(timer), resolve(false)));
+      stream.on('error', (error) => (clearTimeout(timer), reject(error)));
+    });
+    if (timedOut) {
+      stream.destroy();
+      const { Pid } = (await exec.inspect()) as { Pid?: number };
+      if (Pid) killQuietly(Pid);
+      return { exitCode: 124, output: collector.text(), timedOut: true };
+    }
+    const { ExitCode } = await exec.inspect();
+    return { exitCode: ExitCode ?? -1, output: collector.text(), timedOut: false };
+  }
+
+  async close(): Promise<void> {
+    this.engine = undefined;
+  }
+
+  private docker(): Promise<Docker> {
+    this.engine ??= connectEngine(this.options.engineSocket, this.options.log).catch((error: unknown) => {
+      this.engine = undefined;
+      throw error;
+    });
+    return this.engine;
+  }
+
+  private instanceDir(id: InstanceId): string {
+    return path.join(this.options.dataDir, 'instances', id);
+  }
+
+  /** Creates the instance network unless it exists; true when it was created now. */
+  private async ensureNetwork(docker: Docker, plan: InstancePlan): Promise<boolean> {
+    const name = networkName(plan.instanceId);
+    const existing = await docker.getNetwork(name).inspect().catch(notFoundAsUndefined);
+    if (existing) {
+      if ((existing as { Labels?: Record<string, string> }).Labels?.[labelKeys.instance] !== plan.instanceId) {
+        throw new RuntimeError('conflict', `A network named "${name}" already exists and does not belong to this instance.`);
+      }
+      return false;
+    }
+    await docker.createNetwork({
+      Name: name,
+      // egress: deny is an internal network: no route out, only the instance's own machines.
+      Internal: plan.network.egress === 'deny',
+      Labels: { [labelKeys.instance]: plan.instanceId, [labelKeys.owner]: plan.owner, [labelKeys.lab]: plan.lab.name },
+      // netavark keeps networks apart only when asked; Docker always does.
+      Options: { isolate: 'true' },
+    });
+    return true;
+  }
+
+  private containerSpec(plan: InstancePlan, machine: ContainerMachinePlan): Docker.ContainerCreateOptions {
+    const network = networkName(plan.instanceId);
+    return {
+      name: containerName(plan.instanceId, machine.name),
+      Image: machine.image,
+      Hostname: machine.name,
+      Labels: machineLabels(plan.instanceId, plan.owner, machine.name, plan.lab.name),
+      Env: Object.entries(machine.env).map(([key, value]) => `${key}=${value}`),
+      HostConfig: {
+        NetworkMode: network,
+        NanoCpus: machine.resources.cpuMillis * 1_000_000,
+        Memory: machine.resources.memoryBytes,
+        MemorySwap: machine.resources.memoryBytes,
+        PidsLimit: 2048,
+        Ulimits: containerUlimits(),
+        // Podman drops NET_RAW by default; learners expect ping to work.
+        CapAdd: ['NET_RAW'],
+        // Podman copies the host's /etc/hosts (which can map machine names like "vm" to 127.0.0.1); peers resolve by DNS instead.
+        Binds: [`${this.hostsFile(plan.instanceId, machine.name)}:/etc/hosts:ro`],
+        RestartPolicy: { Name: 'no' },
+      },
+      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [machine.name] } } },
+    };
+  }
+
+  private hostsFile(id: InstanceId, machine: string): string {
+    const dir = path.join(this.instanceDir(id), machine);
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'hosts');
+    writeFileSync(file, '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
+    return file;
+  }
+
+  private async assertStayedUp(docker: Docker, names: string[]): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    for (const name of names) {
+      const info = await inspectContainer(docker, name);
+      if (info?.State.Running) continue;
+      const machine = info?.Config.Labels?.[labelKeys.machine] ?? name;
+      const logs = info ? await lastLogLines(docker, name) : '';
+      throw new RuntimeError('failed', `Machine "${machine}" stopped right after starting (exit code ${info?.State.ExitCode ?? 'unknown'})${logs ? `: ${logs}` : ''}.`, { machine });
+    }
+  }
+
+  private async removeCreated(docker: Docker, created: { containers: string[]; network?: string }): Promise<void> {
+    for (const name of created.containers) await docker.getContainer(name).remove({ force: true, v: true }).catch(() => {});
+    if (created.network) {
+      await docker.getNetwork(created.network).remove().catch(() => {});
+      const id = created.network.replace(/^labhub-/, '');
+      rmSync(this.instanceDir(id), { recursive: true, force: true });
+    }
+  }
+
+  private async containersOf(docker: Docker, id: InstanceId): Promise<Docker.ContainerInfo[]> {
+    return docker.listContainers({ all: true, filters: { label: [`${labelKeys.instance}=${id}`] } });
+  }
+
+  private async runningContainer(docker: Docker, ref: MachineRef): Promise<Docker.ContainerInspectInfo> {
+    const info = await inspectContainer(docker, containerName(ref.instanceId, ref.machine));
+    if (!info || info.Config.Labels?.[labelKeys.instance] !== ref.instanceId) throw new RuntimeError('not_found', `There is no machine "${ref.machine}" in this instance.`);
+    if (info.State.Paused) throw new RuntimeError('not_running', `Machine "${ref.machine}" is paused.`);
+    if (!info.State.Running) throw new RuntimeError('not_running', `Machine "${ref.machine}" is not running.`);
+    return info;
+  }
+}
+
+function validatePlan(plan: InstancePlan): void {
+  const seen = new Set<string>();
+  for (const machine of plan.machines) {
+    if (seen.has(machine.name)) throw new RuntimeError('bad_plan', `Two machines are named "${machine.name}".`);
+    seen.add(machine.name);
+  }
+  if (plan.machines.length === 0) throw new RuntimeError('bad_plan', 'The plan has no machines.');
+}
+
+interface EngineEvent {
+  Type?: string;
+  Action?: string;
+  status?: string;
+  Actor?: { Attributes?: Record<string, string> };
+}
+
+function toObservation(event: EngineEvent): MachineObservation | undefined {
+  const attributes = event.Actor?.Attributes ?? {};
+  const instanceId = attributes[labelKeys.instance];
+  const machine = attributes[labelKeys.machine];
+  if (event.Type !== 'container' || !instanceId || !machine) return undefined;
+  const action = (event.Action ?? event.status ?? '').split(':')[0];
+  const byAction: Record<string, MachineObservation['state'] | undefined> = {
+    create: 'pending',
+    start: 'running',
+    unpause: 'running',
+    pause: 'paused',
+    stop: 'stopped',
+    die: 'stopped',
+    remove: 'removed',
+    destroy: 'removed',
+  };
+  const state = byAction[action ?? ''];
+  if (!state) return undefined;
+  // Docker says exitCode, Podman containerExitCode.
+  const exitCode = attributes.exitCode ?? attributes.containerExitCode;
+  if (action === 'die' && exitCode && exitCode !== '0' && exitCode !== '143' && exitCode !== '137') {
+    return { instanceId, machine, state: 'failed', message: `exited with code ${exitCode}` };
+  }
+  return { instanceId, machine, state };
+}
+
+function stateOf(engineState: string): MachineState {
+  switch (engineState) {
+    case 'running':
+      return 'running';
+    case 'paused':
+      return 'paused';
+    case 'created':
+    case 'configured':
+      return 'pending';
+    case 'restarting':
+      return 'starting';
+    case 'dead':
+      return 'failed';
+    default:
+      return 'stopped';
+  }
+}
+
+async function inspectContainer(docker: Docker, name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+  return docker.getContainer(name).inspect().catch(notFoundAsUndefined);
+}
+
+function notFoundAsUndefined(error: { statusCode?: number }): undefined {
+  if (error.statusCode === 404) return undefined;
+  throw error;
+}
+
+async function ignoreStatus<T>(promise: Promise<T>, status: number): Promise<T | undefined> {
+  return promise.catch((error: { statusCode?: number }) => {
+    if (error.statusCode === status) return undefined;
+    throw error;
+  });
+}
+
+async function lastLogLines(docker: Docker, name: string): Promise<string> {
+  try {
+    const raw = (await docker.getContainer(name).logs({ stdout: true, stderr: true, tail: 5, follow: false })) as unknown as Buffer;
+    const collector = new ExecOutputCollector(2000);
+    collector.push(Buffer.from(raw));
+    return collector.text().trim().split('\n').slice(-3).join(' / ');
+  } catch {
+    return '';
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone, or not in our pid namespace (a remote engine): the stream is closed either way.
+  }
+}
+
+function asRuntimeError(error: unknown): RuntimeError {
+  if (error instanceof RuntimeError) return error;
+  const engine = error as { statusCode?: number; json?: { message?: string }; message?: string };
+  const message = engine.json?.message ?? engine.message ?? String(error);
+  return new RuntimeError('failed', `The container engine refused: ${message}`, { cause: error });
+}
+

@@ -1,0 +1,57 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** Every name a runtime generates comes from here, so objects can always be found again. */
+
+export const labelKeys = {
+  instance: 'labhub.io/instance',
+  owner: 'labhub.io/owner',
+  machine: 'labhub.io/machine',
+  lab: 'labhub.io/lab',
+} as const;
+
+const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** A new instance id: 12 characters of lower-case base32, a valid DNS label by itself, starting with a letter. */
+export function newInstanceId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  const bytes = randomBytes(12);
+  let id = alphabet[(bytes[0] ?? 0) % 26] ?? 'a';
+  for (let i = 1; i < 12; i++) id += alphabet[(bytes[i] ?? 0) % 32];
+  return id;
+}
+
+/**
+ * A valid DNS label from any text (kubespawner's `safe_slug`): kept as it is when it already is
+ * one, otherwise lower-cased, cleaned, truncated and suffixed with a short hash of the original
+ * so that distinct inputs never collide. Never over `max` (≤ 63) characters.
+ */
+export function safeName(text: string, max = 63): string {
+  if (dnsLabel.test(text) && text.length <= max && !/--[0-9a-f]{8}$/.test(text)) return text;
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 8);
+  const slug = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, max - hash.length - 2)
+    .replace(/-+$/, '');
+  return slug ? `${slug}--${hash}` : `x--${hash}`;
+}
+
+/** The labels every object of an instance carries. */
+export function instanceLabels(instanceId: string, owner: string, lab?: string): Record<string, string> {
+  return { [labelKeys.instance]: instanceId, [labelKeys.owner]: owner, ...(lab ? { [labelKeys.lab]: lab } : {}) };
+}
+
+export function machineLabels(instanceId: string, owner: string, machine: string, lab?: string): Record<string, string> {
+  return { ...instanceLabels(instanceId, owner, lab), [labelKeys.machine]: machine };
+}
+
+/** Local runtime: the per-instance network. */
+export function networkName(instanceId: string): string {
+  return `labhub-${instanceId}`;
+}
+
+/** Local runtime: the container of a container machine, or the launcher of a VM. */
+export function containerName(instanceId: string, machine: string): string {
+  return `labhub-${instanceId}-${machine}`;
+}

@@ -1,0 +1,35 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { defaultEngineSocket } from '../../src/server/runtime/local/engine.js';
+import { LocalRuntime } from '../../src/server/runtime/local/local-runtime.js';
+import { containerName, labelKeys } from '../../src/server/runtime/naming.js';
+import type { ContainerMachinePlan } from '../../src/server/runtime/runtime.js';
+import { runtimeConformance } from './suite.js';
+
+export const engineSocket = process.env.LABHUB_ENGINE_SOCKET ?? defaultEngineSocket;
+export const dataDir = path.join(tmpdir(), 'labhub-conformance');
+
+export function containerMachine(name: string, image: string, extra: Partial<ContainerMachinePlan> = {}): ContainerMachinePlan {
+  return { name, type: 'container', image, resources: { cpuMillis: 500, memoryBytes: 256 * 1024 * 1024 }, env: {}, httpPorts: [], desktop: false, ...extra };
+}
+
+runtimeConformance({
+  name: 'local (Podman)',
+  runtime: async () => new LocalRuntime({ engineSocket, dataDir }),
+  shellMachine: (name) => containerMachine(name, 'labhub/shell'),
+  desktopMachine: (name) => containerMachine(name, 'labhub/desktop', { desktop: true, resources: { cpuMillis: 1000, memoryBytes: 512 * 1024 * 1024 } }),
+  async leftovers(instanceId) {
+    const docker = new Docker({ socketPath: engineSocket });
+    const filters = { label: [`${labelKeys.instance}=${instanceId}`] };
+    const containers = await docker.listContainers({ all: true, filters });
+    const networks = await docker.listNetworks({ filters });
+    const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
+    return [...containers.map((c) => `container ${c.Names[0]}`), ...networks.map((n) => `network ${n.Name}`), ...volumes.map((v) => `volume ${v.Name}`)];
+  },
+  async memoryLimit(ref) {
+    const docker = new Docker({ socketPath: engineSocket });
+    const info = await docker.getContainer(containerName(ref.instanceId, ref.machine)).inspect();
+    return info.HostConfig.Memory ?? 0;
+  },
+});
