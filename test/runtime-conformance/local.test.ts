@@ -1,18 +1,8 @@
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import Docker from 'dockerode';
-import { defaultEngineSocket } from '../../src/server/runtime/local/engine.js';
 import { LocalRuntime } from '../../src/server/runtime/local/local-runtime.js';
 import { containerName, labelKeys } from '../../src/server/runtime/naming.js';
-import type { ContainerMachinePlan } from '../../src/server/runtime/runtime.js';
+import { containerMachine, dataDir, engineSocket } from './local-target.js';
 import { runtimeConformance } from './suite.js';
-
-export const engineSocket = process.env.LABHUB_ENGINE_SOCKET ?? defaultEngineSocket;
-export const dataDir = path.join(tmpdir(), 'labhub-conformance');
-
-export function containerMachine(name: string, image: string, extra: Partial<ContainerMachinePlan> = {}): ContainerMachinePlan {
-  return { name, type: 'container', image, resources: { cpuMillis: 500, memoryBytes: 256 * 1024 * 1024 }, env: {}, httpPorts: [], desktop: false, ...extra };
-}
 
 runtimeConformance({
   name: 'local (Podman)',

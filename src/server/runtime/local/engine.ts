@@ -14,14 +14,15 @@ export const defaultEngineSocket = '/run/podman/podman.sock';
  * where crun does not: ENVIRONMENT.md) and waits for it, so a fresh machine needs no setup.
  * The service is detached: it outlives labhub, and the next start finds it answering.
  */
-export async function connectEngine(socketPath: string, log?: FastifyBaseLogger): Promise<Docker> {
+export async function connectEngine(socketPath: string, options: { start: boolean; log?: FastifyBaseLogger }): Promise<Docker> {
   const docker = new Docker({ socketPath, timeout: 0 });
   if (await answers(docker)) return docker;
   const podman = findPodman();
+  if (!options.start) throw new RuntimeError('engine_unavailable', `No container engine answers at ${socketPath}. Start Podman's or Docker's API service, or set LABHUB_ENGINE_SOCKET.`);
   if (!podman) {
     throw new RuntimeError('engine_unavailable', `No container engine answers at ${socketPath}, and Podman is not installed. Start Podman's or Docker's API service, or set LABHUB_ENGINE_SOCKET.`);
   }
-  log?.info({ socketPath }, 'starting podman system service');
+  options.log?.info({ socketPath }, 'starting podman system service');
   mkdirSync(path.dirname(socketPath), { recursive: true });
   const args = [...(hasRunc() ? ['--runtime', 'runc'] : []), 'system', 'service', '--time=0', `unix://${socketPath}`];
   const child = spawn(podman, args, { detached: true, stdio: 'ignore' });

@@ -32,6 +32,8 @@ export interface LocalRuntimeOptions {
   engineSocket: string;
   /** Per-instance files (hosts files, VM overlays) live under `<dataDir>/instances/`. */
   dataDir: string;
+  /** Start `podman system service` when nothing answers on the socket (default true). */
+  startEngine?: boolean;
   log?: FastifyBaseLogger;
 }
 
@@ -243,7 +245,7 @@ export class LocalRuntime implements Runtime {
   }
 
   private docker(): Promise<Docker> {
-    this.engine ??= connectEngine(this.options.engineSocket, this.options.log).catch((error: unknown) => {
+    this.engine ??= connectEngine(this.options.engineSocket, { start: this.options.startEngine ?? true, ...(this.options.log && { log: this.options.log }) }).catch((error: unknown) => {
       this.engine = undefined;
       throw error;
     });
