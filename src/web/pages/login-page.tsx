@@ -1,0 +1,103 @@
+import { useRef, useState, type FormEvent } from 'react';
+import { Navigate, useSearchParams } from 'react-router-dom';
+import { useLogin, useMe } from '../api/auth.js';
+import { ApiError, errorMessage } from '../api/client.js';
+import { Button } from '../components/button.js';
+import { FormError, TextField } from '../components/field.js';
+import { Logo } from '../components/logo.js';
+import { Loading } from '../components/status.js';
+import { useDocumentTitle } from '../hooks/use-document-title.js';
+
+/** Where to go after logging in: a path on this site from `?next=`, never another site. */
+function safeNext(raw: string | null): string {
+  if (!raw || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\') || raw.startsWith('/login')) return '/';
+  return raw;
+}
+
+function loginProblem(error: unknown): string {
+  if (!(error instanceof ApiError)) return errorMessage(error);
+  if (error.code === 'LABHUB_BAD_CREDENTIALS') return 'Wrong username or password.';
+  if (error.code === 'LABHUB_RATE_LIMITED') {
+    const seconds = Number(/(\d+)\s*s\b/.exec(error.message)?.[1]);
+    if (!Number.isFinite(seconds) || seconds <= 0) return error.message;
+    const wait = seconds < 90 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.ceil(seconds / 60)} minutes`;
+    return `Too many login attempts. Try again in ${wait}.`;
+  }
+  if (error.code === 'LABHUB_VALIDATION') return 'Enter your username and password.';
+  return error.message;
+}
+
+export default function LoginPage() {
+  useDocumentTitle('Log in');
+  const me = useMe();
+  const login = useLogin();
+  const [params] = useSearchParams();
+  const next = safeNext(params.get('next'));
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const usernameInput = useRef<HTMLInputElement>(null);
+  const passwordInput = useRef<HTMLInputElement>(null);
+
+  if (me.isPending) {
+    return (
+      <div className="centered">
+        <Loading />
+      </div>
+    );
+  }
+  if (me.data) return <Navigate to={next} replace />;
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (login.isPending) return;
+    login.mutate(
+      { username: username.trim(), password },
+      {
+        // After a failed attempt, put the cursor where the fix most likely goes.
+        onError: () => (username.trim() === '' ? usernameInput.current?.focus() : passwordInput.current?.select()),
+      },
+    );
+  };
+  const problem = login.error ? loginProblem(login.error) : undefined;
+
+  return (
+    <main className="login" id="main">
+      <div className="login__card">
+        <div className="login__brand">
+          <Logo size={40} />
+          <span className="brand__name">labhub</span>
+        </div>
+        <h1 className="login__title">Log in</h1>
+        <p className="login__lead">Your own lab of machines, in the browser.</p>
+        <form className="form" onSubmit={onSubmit} noValidate>
+          <TextField
+            label="Username"
+            name="username"
+            autoComplete="username"
+            autoCapitalize="none"
+            spellCheck={false}
+            autoFocus
+            required
+            ref={usernameInput}
+            value={username}
+            onChange={(event) => setUsername(event.target.value)}
+          />
+          <TextField
+            label="Password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            ref={passwordInput}
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+          <FormError message={problem} />
+          <Button type="submit" variant="primary" className="button--block" pending={login.isPending} pendingLabel="Logging in…">
+            Log in
+          </Button>
+        </form>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,56 @@
+import { lazy, Suspense } from 'react';
+import { createBrowserRouter, Navigate } from 'react-router-dom';
+import { AppShell } from './components/app-shell.js';
+import { CrashPage } from './components/crash-page.js';
+import { RequireAdmin } from './components/require-admin.js';
+import { RequireAuth } from './components/require-auth.js';
+import { Loading } from './components/status.js';
+
+// One chunk per page: a learner never downloads the admin pages, and nobody downloads what they do not open.
+const LoginPage = lazy(() => import('./pages/login-page.js'));
+const CatalogPage = lazy(() => import('./pages/catalog-page.js'));
+const AdminLayout = lazy(() => import('./pages/admin/admin-layout.js'));
+const UsersPage = lazy(() => import('./pages/admin/users-page.js'));
+const NotFoundPage = lazy(() => import('./pages/not-found-page.js'));
+
+export function createRouter() {
+  return createBrowserRouter([
+    {
+      errorElement: <CrashPage />,
+      children: [
+        {
+          path: '/login',
+          element: (
+            <Suspense fallback={<Loading />}>
+              <LoginPage />
+            </Suspense>
+          ),
+        },
+        {
+          element: (
+            <RequireAuth>
+              <AppShell />
+            </RequireAuth>
+          ),
+          children: [
+            { index: true, element: <CatalogPage /> },
+            {
+              path: 'admin',
+              element: <RequireAdmin />,
+              children: [
+                {
+                  element: <AdminLayout />,
+                  children: [
+                    { index: true, element: <Navigate to="users" replace /> },
+                    { path: 'users', element: <UsersPage /> },
+                  ],
+                },
+              ],
+            },
+            { path: '*', element: <NotFoundPage /> },
+          ],
+        },
+      ],
+    },
+  ]);
+}
