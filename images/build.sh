@@ -77,8 +77,9 @@ RECIPE=$(recipe_dir "$name")
 # RECIPE_KIND=container|vmdisk, RECIPE_BASES=(other recipe folders whose files
 # are part of this image), RECIPE_ESTIMATE, and for containers RECIPE_PACKAGES,
 # RECIPE_KEEP_MAN, RECIPE_CHANGES (podman import --change instructions) and an
-# optional recipe_customize ROOT; for VM disks recipe_build OUTDIR HASH.
-RECIPE_KIND='' RECIPE_BASES=() RECIPE_PACKAGES=() RECIPE_CHANGES=() RECIPE_KEEP_MAN=0 RECIPE_ESTIMATE='a few minutes'
+# optional recipe_customize ROOT; for VM disks RECIPE_FILES (written to the
+# output dir, the disk <recipe>.qcow2 first) and recipe_build OUTDIR HASH.
+RECIPE_KIND='' RECIPE_FILES=() RECIPE_BASES=() RECIPE_PACKAGES=() RECIPE_CHANGES=() RECIPE_KEEP_MAN=0 RECIPE_ESTIMATE='a few minutes'
 recipe_customize() { :; }
 # shellcheck source=/dev/null
 source "$LABHUB_IMAGES_DIR/$RECIPE/recipe.sh"
@@ -89,7 +90,11 @@ if [[ $RECIPE_KIND == vmdisk ]]; then
   OUT_DIR=${out:-${LABHUB_DATA_DIR:-./data}/images}
   DISK="$OUT_DIR/$RECIPE.qcow2"
   current_hash() { cat "$DISK.recipe-hash" 2>/dev/null || true; }
-  is_current() { [[ -f $DISK && $(current_hash) == "$HASH" ]]; }
+  is_current() {
+    local f
+    for f in "${RECIPE_FILES[@]}"; do [[ -f $OUT_DIR/$f ]] || return 1; done
+    [[ -f $DISK && $(current_hash) == "$HASH" ]]
+  }
 else
   [[ -z $out ]] || die "--out only applies to VM disks"
   current_hash() { podman_image_hash "$IMAGE_NAME"; }

@@ -118,8 +118,15 @@ debootstrap_rootfs() {
   local include
   include=$(IFS=,; printf '%s' "$*")
   mkdir -p "$LABHUB_IMAGE_CACHE/debs"
-  run debootstrap --variant=minbase --cache-dir="$LABHUB_IMAGE_CACHE/debs" \
-    --include="$include" "$LABHUB_SUITE" "$dir" "$(debian_mirror)"
+  if ! run debootstrap --variant=minbase --cache-dir="$LABHUB_IMAGE_CACHE/debs" \
+    --include="$include" "$LABHUB_SUITE" "$dir" "$(debian_mirror)"; then
+    if [[ -f $dir/debootstrap/debootstrap.log ]]; then
+      cp "$dir/debootstrap/debootstrap.log" "$BUILD_LOG.debootstrap"
+      printf -- '--- last lines of %s ---\n' "$BUILD_LOG.debootstrap" >&2
+      tail -n 30 "$dir/debootstrap/debootstrap.log" >&2
+    fi
+    return 1
+  fi
 }
 
 # copy DIR/rootfs/ of each listed recipe folder over the root filesystem
@@ -139,6 +146,8 @@ slim_rootfs() {
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb \
     "$root"/var/cache/debconf/*-old "$root"/var/lib/dpkg/*-old "$root"/var/log/*.log "$root"/var/log/apt/* \
     "$root"/usr/share/info/* "$root"/usr/share/lintian "$root"/usr/share/linda "$root"/tmp/* "$root"/root/.cache
+  # translations: the images run with LANG=C.UTF-8
+  find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} + 2>/dev/null || true
   # docs: keep only the copyright files
   find "$root/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete 2>/dev/null || true
   find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true

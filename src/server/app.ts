@@ -5,6 +5,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { adminRoutes } from './api/admin/routes.js';
 import { authRoutes } from './api/auth/routes.js';
+import { instanceRoutes } from './api/instances/routes.js';
+import { labRoutes } from './api/labs/routes.js';
+import { schemaRoutes } from './api/schema/routes.js';
 import { systemRoutes } from './api/system/routes.js';
 import { LoginLimiter, type LoginLimits } from './auth/login-limiter.js';
 import { SessionService, defaultSessionPolicy, type Clock, type SessionPolicy } from './auth/session-service.js';
@@ -15,8 +18,15 @@ import { createMetrics, installRequestMetrics } from './http/metrics.js';
 import { installOriginCheck } from './http/origin.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { installWeb } from './http/web.js';
+import { InstanceService } from './instances/instance-service.js';
+import { LabCatalog } from './labs/catalog.js';
+import { FileLabSource, type FileLabsOptions } from './labs/file-labs.js';
+import { createRuntime } from './runtime/create-runtime.js';
+import type { Runtime } from './runtime/runtime.js';
 import type { Services } from './services.js';
 import { AuditRepository } from './store/audit.js';
+import { InstanceRepository } from './store/instances.js';
+import { LabRepository } from './store/labs.js';
 import { SessionRepository } from './store/sessions.js';
 import type { Store } from './store/store.js';
 import { UserRepository } from './store/users.js';
@@ -29,8 +39,12 @@ export interface AppDeps {
   clock?: Clock;
   loginLimits?: LoginLimits;
   sessionPolicy?: SessionPolicy;
+  /** How the labs directory is watched (tests shorten the intervals). */
+  labFiles?: FileLabsOptions;
   /** Where the built web UI lives; defaults to `dist/web` of this package. */
   webRoot?: string;
+  /** The runtime; defaults to the one `LABHUB_RUNTIME` names. */
+  runtime?: Runtime;
 }
 
 export const defaultWebRoot = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -59,6 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     audit: new AuditRepository(store.db),
     loginLimiter: new LoginLimiter(deps.loginLimits, clock),
     cookieName: https ? '__Host-labhub_session' : 'labhub_session',
+    labs: new LabCatalog(new LabRepository(store.db), new FileLabSource(config.labsDir, new LabRepository(store.db), app.log, deps.labFiles)),
   };
 
   const metrics = createMetrics();
@@ -80,10 +95,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(systemRoutes, { services, registry: metrics.registry });
   await app.register(authRoutes, { services });
   await app.register(adminRoutes, { services });
+  await app.register(labRoutes, { services });
+  await app.register(schemaRoutes);
+  const runtime = deps.runtime ?? createRuntime(config, app.log);
+  const instances = new InstanceService(new InstanceRepository(store.db), runtime, services.labs, app.log, clock);
+  await app.register(instanceRoutes, { services, instances });
+  app.addHook('onClose', () => runtime.close());
   await installWeb(app, deps.webRoot ?? defaultWebRoot);
 
   const sweep = setInterval(() => void services.sessions.deleteExpired().catch((error: unknown) => app.log.warn({ err: error }, 'session sweep failed')), 3600_000);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
+  await services.labs.start();
+  app.addHook('onClose', () => services.labs.stop());
   return app;
 }

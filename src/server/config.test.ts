@@ -16,6 +16,7 @@ test('defaults match DESIGN.md §8', () => {
     labsDir: '/srv/labhub/labs',
     adminPassword: undefined,
     appsDomain: undefined,
+    engineSocket: '/run/podman/podman.sock',
   });
 });
 

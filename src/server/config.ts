@@ -15,6 +15,8 @@ export interface Config {
   /** Password of the first admin; undefined means one is generated and printed once. */
   adminPassword: string | undefined;
   appsDomain: string | undefined;
+  /** The local runtime's Docker-compatible engine API socket (Podman or Docker). */
+  engineSocket: string;
 }
 
 export class ConfigError extends Error {
@@ -31,6 +33,7 @@ const settings = {
   labsDir: { env: 'LABHUB_LABS_DIR', parse: parseText, default: './labs' },
   adminPassword: { env: 'LABHUB_ADMIN_PASSWORD', parse: parseAdminPassword, default: undefined },
   appsDomain: { env: 'LABHUB_APPS_DOMAIN', parse: parseAppsDomain, default: undefined },
+  engineSocket: { env: 'LABHUB_ENGINE_SOCKET', parse: parseText, default: '/run/podman/podman.sock' },
 } as const satisfies { [K in keyof Config]: { env: string; parse: (raw: string, name: string) => Config[K]; default: Config[K] } };
 
 /**

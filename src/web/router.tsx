@@ -4,11 +4,17 @@ import { AppShell } from './components/app-shell.js';
 import { CrashPage } from './components/crash-page.js';
 import { RequireAdmin } from './components/require-admin.js';
 import { RequireAuth } from './components/require-auth.js';
+import { RequireAuthor } from './components/require-author.js';
 import { Loading } from './components/status.js';
 
 // One chunk per page: a learner never downloads the admin pages, and nobody downloads what they do not open.
 const LoginPage = lazy(() => import('./pages/login-page.js'));
 const CatalogPage = lazy(() => import('./pages/catalog-page.js'));
+const LabPage = lazy(() => import('./pages/lab-page.js'));
+// The editor brings CodeMirror; only authors who open it download it.
+const LabEditorPage = lazy(() => import('./pages/lab-editor-page.js'));
+const InstancesPage = lazy(() => import('./pages/instances-page.js'));
+const InstancePage = lazy(() => import('./pages/instance-page.js'));
 const AdminLayout = lazy(() => import('./pages/admin/admin-layout.js'));
 const UsersPage = lazy(() => import('./pages/admin/users-page.js'));
 const NotFoundPage = lazy(() => import('./pages/not-found-page.js'));
@@ -34,6 +40,22 @@ export function createRouter() {
           ),
           children: [
             { index: true, element: <CatalogPage /> },
+            {
+              path: 'labs',
+              children: [
+                { index: true, element: <Navigate to="/" replace /> },
+                {
+                  element: <RequireAuthor />,
+                  children: [
+                    { path: 'new', element: <LabEditorPage /> },
+                    { path: ':lab/edit', element: <LabEditorPage /> },
+                  ],
+                },
+                { path: ':lab', element: <LabPage /> },
+              ],
+            },
+            { path: 'instances', element: <InstancesPage /> },
+            { path: 'instances/:id', element: <InstancePage /> },
             {
               path: 'admin',
               element: <RequireAdmin />,

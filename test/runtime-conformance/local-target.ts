@@ -8,6 +8,6 @@ export const engineSocket = process.env.LABHUB_ENGINE_SOCKET ?? defaultEngineSoc
 export const dataDir = path.join(tmpdir(), 'labhub-conformance');
 
 export function containerMachine(name: string, image: string, extra: Partial<ContainerMachinePlan> = {}): ContainerMachinePlan {
-  return { name, type: 'container', image, resources: { cpuMillis: 500, memoryBytes: 256 * 1024 * 1024 }, env: {}, httpPorts: [], desktop: false, ...extra };
+  return { name, type: 'container', image, resources: { cpuMillis: 500, memoryBytes: 256 * 1024 * 1024 }, env: {}, httpPorts: [], vncPort: null, ...extra };
 }
 

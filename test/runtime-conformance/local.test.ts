@@ -8,7 +8,7 @@ runtimeConformance({
   name: 'local (Podman)',
   runtime: async () => new LocalRuntime({ engineSocket, dataDir }),
   shellMachine: (name) => containerMachine(name, 'labhub/shell'),
-  desktopMachine: (name) => containerMachine(name, 'labhub/desktop', { desktop: true, resources: { cpuMillis: 1000, memoryBytes: 512 * 1024 * 1024 } }),
+  desktopMachine: (name) => containerMachine(name, 'labhub/desktop', { vncPort: 5900, resources: { cpuMillis: 1000, memoryBytes: 512 * 1024 * 1024 } }),
   async leftovers(instanceId) {
     const docker = new Docker({ socketPath: engineSocket });
     const filters = { label: [`${labelKeys.instance}=${instanceId}`] };

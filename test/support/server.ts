@@ -14,11 +14,19 @@ export interface E2eServer {
   close(): Promise<void>;
 }
 
+export interface ServerOptions {
+  /**
+   * Configuration variables on top of the test's own (e.g. `LABHUB_LABS_DIR`). Relative paths
+   * resolve against the fresh data dir, so by default the labs directory is an empty one there.
+   */
+  env?: Record<string, string>;
+}
+
 /**
  * A real labhub server, listening on 127.0.0.1, on a fresh SQLite store with the first admin
  * (`admin` / `adminPassword`), serving the built web UI from dist/web.
  */
-export async function startServer(): Promise<E2eServer> {
+export async function startServer({ env = {} }: ServerOptions = {}): Promise<E2eServer> {
   const webIndex = path.join(defaultWebRoot, 'index.html');
   if (!existsSync(webIndex)) {
     throw new Error(`${webIndex} is missing: the browser tests need the built web UI; run \`npm run build\` first (scripts/test.sh builds before testing)`);
@@ -31,7 +39,7 @@ export async function startServer(): Promise<E2eServer> {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const config = loadConfig({ LABHUB_DATA_DIR: fresh.dataDir, LABHUB_PUBLIC_URL: url }, fresh.dataDir);
+      const config = loadConfig({ ...env, LABHUB_DATA_DIR: fresh.dataDir, LABHUB_PUBLIC_URL: url }, fresh.dataDir);
       const app = await buildApp({ config, store: fresh.store, logger: false });
       try {
         await app.listen({ port, host: '127.0.0.1' });

@@ -7,6 +7,8 @@ export const labelKeys = {
   owner: 'labhub.io/owner',
   machine: 'labhub.io/machine',
   lab: 'labhub.io/lab',
+  /** On container machines with a desktop: the port of their VNC server. */
+  vncPort: 'labhub.io/vnc-port',
 } as const;
 
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -97,12 +97,13 @@ interface MachinePlanBase {
   env: Record<string, string>;
   /** TCP ports the lab declares as HTTP apps (also the only ports openPort needs to serve to the gateway). */
   httpPorts: number[];
-  desktop: boolean;
 }
 
 export interface ContainerMachinePlan extends MachinePlanBase {
   type: 'container';
   image: string;
+  /** Port of the image's VNC server inside the container; null when it has none. */
+  vncPort: number | null;
 }
 
 export type VmDisk = { image: string } | { containerDisk: string } | { url: string } | { pvc: string };

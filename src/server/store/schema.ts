@@ -5,6 +5,9 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
+  labs: LabsTable;
+  lab_versions: LabVersionsTable;
+  instances: InstancesTable;
 }
 
 export interface UsersTable {
@@ -38,4 +41,44 @@ export interface AuditEventsTable {
   target: string | null;
   ip: string | null;
   detail: string | null;
+}
+
+export interface LabsTable {
+  name: string;
+  /** file: from the labs directory; store: written through the API. */
+  source: 'file' | 'store';
+  latest_version: number;
+  created_at: number;
+  updated_at: number;
+  /** Deleted labs keep their versions (running instances resolve them); null while live. */
+  deleted_at: number | null;
+}
+
+export interface LabVersionsTable {
+  lab_name: string;
+  version: number;
+  source: 'file' | 'store';
+  yaml: string;
+  sha256: string;
+  /** Username of the author; null for versions recorded from a file. */
+  created_by: string | null;
+  created_at: number;
+}
+
+export interface InstancesTable {
+  id: string;
+  owner_id: string;
+  lab_name: string;
+  lab_version: number;
+  /** The normalized lab (JSON) the instance was started from: it keeps that version whatever happens to the lab later. */
+  lab_snapshot: string;
+  desired: 'running' | 'stopped' | 'paused' | 'deleted';
+  status: 'starting' | 'running' | 'stopping' | 'stopped' | 'paused' | 'failed' | 'deleting';
+  /** What is happening now, or why it failed, in words. */
+  message: string | null;
+  /** JSON: [{name, type, state, message?}] */
+  machines: string;
+  created_at: number;
+  updated_at: number;
+  expires_at: number | null;
 }

@@ -3,6 +3,15 @@ export const queryKeys = {
   me: ['me'] as const,
   labs: {
     all: ['labs'] as const,
+    detail: (name: string) => ['labs', 'detail', name] as const,
+    versions: (name: string) => ['labs', 'versions', name] as const,
+    version: (name: string, version: number) => ['labs', 'versions', name, version] as const,
+    validation: (yaml: string) => ['labs', 'validation', yaml] as const,
+  },
+  instances: {
+    all: ['instances'] as const,
+    list: ['instances', 'list'] as const,
+    detail: (id: string) => ['instances', 'detail', id] as const,
   },
   users: {
     all: ['admin', 'users'] as const,

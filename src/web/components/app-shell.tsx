@@ -2,6 +2,7 @@ import { Suspense, useEffect, useRef } from 'react';
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useLogout } from '../api/auth.js';
 import { errorMessage } from '../api/client.js';
+import { useCanAuthor } from '../hooks/use-can-author.js';
 import { useCurrentUser } from '../hooks/use-current-user.js';
 import { Button } from './button.js';
 import { LogOutIcon } from './icons.js';
@@ -13,6 +14,7 @@ import { Loading } from './status.js';
 /** Header, navigation and the main area every logged-in page renders into. */
 export function AppShell() {
   const user = useCurrentUser();
+  const canAuthor = useCanAuthor();
   const logout = useLogout();
   const navigate = useNavigate();
   const notify = useNotify();
@@ -59,6 +61,18 @@ export function AppShell() {
                   Catalog
                 </NavLink>
               </li>
+              <li>
+                <NavLink to="/instances" className="nav__link">
+                  My instances
+                </NavLink>
+              </li>
+              {canAuthor && (
+                <li>
+                  <NavLink to="/labs/new" className="nav__link">
+                    New lab
+                  </NavLink>
+                </li>
+              )}
               {user.role === 'admin' && (
                 <li>
                   <NavLink to="/admin" className="nav__link">

@@ -209,7 +209,11 @@ export class LocalRuntime implements Runtime {
   }
 
   async openVnc(ref: MachineRef): Promise<Duplex> {
-    return this.openPort(ref, 5900);
+    const docker = await this.docker();
+    const info = await this.runningContainer(docker, ref);
+    const port = Number(info.Config.Labels?.[labelKeys.vncPort]);
+    if (!port) throw new RuntimeError('unsupported', `Machine "${ref.machine}" has no desktop.`);
+    return connectInNamespace(info.State.Pid, '127.0.0.1', port);
   }
 
   async openPort(ref: MachineRef, port: number): Promise<Duplex> {
@@ -283,7 +287,10 @@ export class LocalRuntime implements Runtime {
       name: containerName(plan.instanceId, machine.name),
       Image: machine.image,
       Hostname: machine.name,
-      Labels: machineLabels(plan.instanceId, plan.owner, machine.name, plan.lab.name),
+      Labels: {
+        ...machineLabels(plan.instanceId, plan.owner, machine.name, plan.lab.name),
+        ...(machine.vncPort !== null && { [labelKeys.vncPort]: String(machine.vncPort) }),
+      },
       Env: Object.entries(machine.env).map(([key, value]) => `${key}=${value}`),
       HostConfig: {
         NetworkMode: network,

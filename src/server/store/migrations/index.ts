@@ -2,11 +2,15 @@ import type { Migration } from 'kysely';
 import type { Dialect } from '../dialect.js';
 import { accounts } from './001-accounts.js';
 import { audit } from './002-audit.js';
+import { labs } from './003-labs.js';
+import { instances } from './004-instances.js';
 
 /** Every migration in order. Names are permanent: never rename or edit one that has shipped; add a new one. */
 export function allMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     '001-accounts': accounts(dialect),
     '002-audit': audit(dialect),
+    '003-labs': labs(dialect),
+    '004-instances': instances(dialect),
   };
 }

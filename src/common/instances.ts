@@ -1,0 +1,56 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { MachineAccessView } from './lab/api.js';
+
+
+export const MachineStateView = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('starting'),
+  Type.Literal('running'),
+  Type.Literal('paused'),
+  Type.Literal('stopped'),
+  Type.Literal('failed'),
+]);
+
+export const InstanceMachine = Type.Object({
+  name: Type.String(),
+  type: Type.Union([Type.Literal('container'), Type.Literal('vm')]),
+  state: MachineStateView,
+  message: Type.Optional(Type.String()),
+  access: Type.Array(MachineAccessView),
+});
+export type InstanceMachine = Static<typeof InstanceMachine>;
+
+export const Instance = Type.Object({
+  id: Type.String(),
+  owner: Type.String(),
+  lab: Type.Object({ name: Type.String(), title: Type.String(), version: Type.Integer() }),
+  status: Type.Union([
+    Type.Literal('starting'),
+    Type.Literal('running'),
+    Type.Literal('stopping'),
+    Type.Literal('stopped'),
+    Type.Literal('paused'),
+    Type.Literal('failed'),
+    Type.Literal('deleting'),
+  ]),
+  desired: Type.Union([Type.Literal('running'), Type.Literal('stopped'), Type.Literal('paused'), Type.Literal('deleted')]),
+  /** What is happening now ("building labhub/shell…"), or why it failed. */
+  message: Type.Union([Type.String(), Type.Null()]),
+  machines: Type.Array(InstanceMachine),
+  createdAt: Type.String({ format: 'date-time' }),
+  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+export type Instance = Static<typeof Instance>;
+
+export const InstanceResponse = Type.Object({ instance: Instance });
+export const InstanceList = Type.Object({ instances: Type.Array(Instance) });
+export type InstanceList = Static<typeof InstanceList>;
+
+export const CreateInstanceRequest = Type.Object({ lab: Type.String({ minLength: 1, maxLength: 63, description: 'the name of the lab to start' }) }, { additionalProperties: false });
+export type CreateInstanceRequest = Static<typeof CreateInstanceRequest>;
+
+export const PowerAction = Type.Union([Type.Literal('start'), Type.Literal('stop'), Type.Literal('pause'), Type.Literal('resume'), Type.Literal('reset')]);
+export type PowerAction = Static<typeof PowerAction>;
+
+export const InstanceParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const PowerParams = Type.Object({ id: Type.String({ maxLength: 64 }), action: PowerAction });

@@ -1,0 +1,100 @@
+import { containerImageCapabilities } from './images.js';
+import { parseBytes, parseCpu, parseDuration } from './quantities.js';
+import { maxCheckTimeoutSeconds, minMemoryBytes } from './schema.js';
+import type { LabIssue } from './schema-problems.js';
+
+/**
+ * Rules JSON Schema cannot say: names that must be unique or must refer to something, and
+ * values whose meaning needs a table or arithmetic. They run on the raw data whether or not it
+ * matched the schema (each rule skips values of the wrong shape, which the schema reports), so
+ * an author sees every problem at once.
+ */
+export function ruleIssues(data: unknown): LabIssue[] {
+  const issues: LabIssue[] = [];
+  const spec = field(data, 'spec');
+  const limits = field(spec, 'limits');
+  for (const name of ['timeLimit', 'idleTimeout']) {
+    const value = field(limits, name);
+    if (typeof value === 'string' && parseDuration(value) === 0) issues.push(at(['spec', 'limits', name], 'must be longer than 0s'));
+  }
+
+  const machines = list(field(spec, 'machines'));
+  const names = new Map<string, number>();
+  machines.forEach((machine, index) => {
+    const name = field(machine, 'name');
+    if (typeof name !== 'string') return;
+    const first = names.get(name);
+    if (first === undefined) names.set(name, index);
+    else issues.push(at(['spec', 'machines', String(index), 'name'], `is already the name of machine ${first + 1} (spec.machines[${first}])`));
+  });
+  machines.forEach((machine, index) => issues.push(...machineIssues(machine, ['spec', 'machines', String(index)])));
+
+  list(field(spec, 'instructions')).forEach((step, index) => {
+    const check = field(step, 'check');
+    const where = ['spec', 'instructions', String(index), 'check'];
+    const machine = field(check, 'machine');
+    if (typeof machine === 'string' && names.size > 0 && !names.has(machine)) {
+      issues.push(at([...where, 'machine'], `names no machine of this lab (its machines: ${[...names.keys()].join(', ')})`));
+    }
+    const timeout = field(check, 'timeout');
+    const seconds = typeof timeout === 'string' ? parseDuration(timeout) : undefined;
+    if (seconds === 0) issues.push(at([...where, 'timeout'], 'must be longer than 0s'));
+    if (seconds !== undefined && seconds > maxCheckTimeoutSeconds) issues.push(at([...where, 'timeout'], 'must be at most 10m'));
+  });
+  return issues;
+}
+
+function machineIssues(machine: unknown, where: string[]): LabIssue[] {
+  const issues: LabIssue[] = [];
+  const resources = field(machine, 'resources');
+  const cpu = field(resources, 'cpu');
+  const millis = typeof cpu === 'number' || typeof cpu === 'string' ? parseCpu(cpu) : undefined;
+  if (millis !== undefined && millis < 1) issues.push(at([...where, 'resources', 'cpu'], 'must be at least 1m (a thousandth of a CPU)'));
+  const memory = field(resources, 'memory');
+  const memoryBytes = typeof memory === 'string' ? parseBytes(memory) : undefined;
+  if (memoryBytes !== undefined && memoryBytes < minMemoryBytes) issues.push(at([...where, 'resources', 'memory'], 'must be at least 16Mi'));
+  const disk = field(resources, 'disk');
+  const diskBytes = typeof disk === 'string' ? parseBytes(disk) : undefined;
+  if (diskBytes !== undefined && diskBytes < 1024 ** 2) issues.push(at([...where, 'resources', 'disk'], 'must be at least 1Mi'));
+
+  const seen = new Map<string, number>();
+  list(field(machine, 'access')).forEach((access, index) => {
+    const path = [...where, 'access', String(index)];
+    const http = field(access, 'http');
+    const key = typeof access === 'string' ? access : typeof http === 'number' ? `http ${http}` : undefined;
+    if (key === undefined) return;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      issues.push(at(typeof access === 'string' ? path : [...path, 'http'], `is listed twice (access[${first}] and access[${index}])`));
+      return;
+    }
+    seen.set(key, index);
+    if (access === 'desktop') {
+      const problem = desktopProblem(machine);
+      if (problem) issues.push(at(path, problem));
+    }
+  });
+  return issues;
+}
+
+/** Why a machine cannot offer a desktop, or undefined when it can (VMs always can: QEMU's screen). */
+function desktopProblem(machine: unknown): string | undefined {
+  const image = field(machine, 'image');
+  if (field(machine, 'type') !== 'container' || typeof image !== 'string' || field(machine, 'vncPort') !== undefined) return undefined;
+  const known = containerImageCapabilities(image);
+  if (known?.vncPort != null) return undefined;
+  if (known) return `needs an image with a desktop: ${image} has none; use labhub/desktop`;
+  return `needs an image with a desktop: labhub does not know ${image}; use labhub/desktop, or set vncPort if the image runs a VNC server`;
+}
+
+function at(segments: string[], message: string): LabIssue {
+  return { segments, message, anchor: 'value' };
+}
+
+function field(value: unknown, name: string): unknown {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined;
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}

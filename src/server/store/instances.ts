@@ -1,0 +1,43 @@
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { Database, InstancesTable } from './schema.js';
+
+export type InstanceRow = Selectable<InstancesTable>;
+export type InstanceChanges = Omit<Updateable<InstancesTable>, 'id' | 'owner_id' | 'created_at'>;
+
+/** Instances: the desired state of every learner's lab, and what was last seen of it. */
+export class InstanceRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(row: InstanceRow): Promise<void> {
+    await this.db.insertInto('instances').values(row).execute();
+  }
+
+  find(id: string): Promise<InstanceRow | undefined> {
+    return this.db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  list(filter: { ownerId?: string } = {}): Promise<InstanceRow[]> {
+    let query = this.db.selectFrom('instances').selectAll().orderBy('created_at', 'desc');
+    if (filter.ownerId) query = query.where('owner_id', '=', filter.ownerId);
+    return query.execute();
+  }
+
+  async countActive(ownerId: string, labName: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('instances')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('owner_id', '=', ownerId)
+      .where('lab_name', '=', labName)
+      .where('desired', '!=', 'deleted')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async update(id: string, changes: InstanceChanges, now = Date.now()): Promise<void> {
+    await this.db.updateTable('instances').set({ ...changes, updated_at: now }).where('id', '=', id).execute();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('instances').where('id', '=', id).execute();
+  }
+}
