@@ -8,5 +8,7 @@ install_debian_packages "${runtime_packages[@]}"
 install_node_modules
 build_labhub
 cd "$root_dir"
+say "building missing base images (first start only; a few minutes)"
+node dist/server/cli.js images build labhub/shell labhub/desktop
 say "starting labhub"
 exec npm start --silent

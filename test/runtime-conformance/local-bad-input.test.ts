@@ -4,7 +4,7 @@ import Docker from 'dockerode';
 import { LocalRuntime } from '../../src/server/runtime/local/local-runtime.js';
 import { containerName } from '../../src/server/runtime/naming.js';
 import { RuntimeError } from '../../src/server/runtime/runtime.js';
-import { containerMachine, dataDir, engineSocket } from './local-target.js';
+import { containerMachine, dataDir, engineSocket, engineWithShellImage } from './local-target.js';
 import { plan } from './suite.js';
 
 /** Bad input to the local runtime: each gives a clear error and leaves nothing behind. */
@@ -14,6 +14,7 @@ describe('local runtime: bad input', { timeout: 300_000 }, () => {
   const leftovers = async (instanceId: string) => (await runtime.list()).filter((i) => i.instanceId === instanceId);
 
   before(async () => {
+    await engineWithShellImage();
     // An image whose machine exits at once: labhub/shell with a command that fails.
     const base = await docker.createContainer({ Image: 'labhub/shell', name: 'labhub-test-exits-base' });
     await base.commit({ repo: 'labhub-test/exits', tag: 'latest', changes: 'CMD ["/bin/sh","-c","echo cannot start >&2; exit 7"]' });
