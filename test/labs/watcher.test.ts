@@ -33,7 +33,7 @@ for (const dialect of dialects) {
     test('an added file appears', async () => {
       assert.equal(await entry('watched')(), undefined);
       writeFileSync(path.join(labsDir, 'watched.yaml'), labYaml('watched', { title: 'First title' }));
-      const lab = await eventually(entry('watched'), (lab) => lab?.status === 'ok');
+      const lab = await eventually(entry('watched'), (lab) => lab?.status === 'ok' && lab.file !== undefined);
       assert.equal(lab?.title, 'First title');
       assert.equal(lab?.version, 1);
       assert.equal(lab?.file, 'watched.yaml');
@@ -66,7 +66,7 @@ for (const dialect of dialects) {
 
     test('a fixed file is valid again', async () => {
       writeFileSync(path.join(labsDir, 'watched.yaml'), labYaml('watched', { title: 'Fixed' }));
-      const lab = await eventually(entry('watched'), (lab) => lab?.status === 'ok');
+      const lab = await eventually(entry('watched'), (lab) => lab?.status === 'ok' && lab.file !== undefined);
       assert.equal(lab?.title, 'Fixed');
       assert.equal(lab?.version, 3);
     });

@@ -204,6 +204,8 @@ export class LocalRuntime implements Runtime {
         if (error.statusCode !== 201 && error.statusCode !== 200) throw error;
       });
     };
+    // A resize sent before the exec's process runs is dropped by Podman: wait for it to run first.
+    for (let attempt = 0; attempt < 50 && !(await exec.inspect()).Running; attempt++) await new Promise((resolve) => setTimeout(resolve, 20));
     await resize(size).catch(() => {});
     return { stream, resize };
   }
