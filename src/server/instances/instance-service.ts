@@ -134,7 +134,12 @@ export class InstanceService {
       .catch(async (error: unknown) => {
         const message = error instanceof RuntimeError || error instanceof LabhubError ? error.message : 'The operation failed; see the server log.';
         if (!(error instanceof RuntimeError)) this.log.error({ err: error, instance: id }, 'instance operation failed');
-        await this.instances.update(id, { status: 'failed', message }, this.now()).catch(() => {});
+        const failedMachine = error instanceof RuntimeError ? error.machine : undefined;
+        const row = await this.instances.find(id).catch(() => undefined);
+        const machines = row
+          ? (JSON.parse(row.machines) as StoredMachine[]).map((m) => (m.name === failedMachine ? { ...m, state: 'failed' as const, message } : m))
+          : undefined;
+        await this.instances.update(id, { status: 'failed', message, ...(machines && { machines: JSON.stringify(machines) }) }, this.now()).catch(() => {});
       })
       .finally(() => {
         if (this.queues.get(id) === next) this.queues.delete(id);

@@ -30,8 +30,18 @@ function accessKey(access: MachineAccessView): string {
 /** How a learner reaches a machine, as small labelled chips. */
 export function AccessList({ access, compact = false }: { access: MachineAccessView[]; compact?: boolean }) {
   if (access.length === 0) return <span className="muted">No access</span>;
+  if (compact) {
+    // On a card the methods are a quiet line of words; the icons would crowd the machine's name out.
+    return (
+      <ul className="access-list access-list--compact" aria-label="Access">
+        {access.map((method) => (
+          <li key={accessKey(method)}>{accessLabel(method)}</li>
+        ))}
+      </ul>
+    );
+  }
   return (
-    <ul className={compact ? 'access-list access-list--compact' : 'access-list'} aria-label="Access">
+    <ul className="access-list" aria-label="Access">
       {access.map((method) => (
         <li key={accessKey(method)} className="access-chip">
           {method === 'terminal' ? <TerminalIcon size={14} /> : method === 'desktop' ? <DesktopIcon size={14} /> : <GlobeIcon size={14} />}

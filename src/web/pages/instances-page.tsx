@@ -14,7 +14,10 @@ export default function InstancesPage() {
   const others = instances.data?.some((instance) => instance.owner !== me.username) ?? false;
   return (
     <>
-      <PageHeader title="My instances" description="The labs you started, with their machines. Open one to work in it." />
+      <PageHeader
+        title="My instances"
+        description={others ? 'The labs you and everyone else started; as an admin you see them all.' : 'The labs you started, with their machines. Open one to work in it.'}
+      />
       {instances.isPending ? (
         <Loading label="Loading instances…" />
       ) : instances.isError ? (

@@ -99,9 +99,9 @@ function LabView({ lab }: { lab: LabDetail }) {
                     </span>
                     <span className="step-list__title">{step.title}</span>
                     {step.check && (
-                      <span className="step-list__check" title={`labhub checks this step on ${step.check.machine}`}>
+                      <span className="step-list__check" title={`labhub tells when this step is done, by a check on ${step.check.machine}`}>
                         <CheckIcon size={14} />
-                        checked
+                        checked automatically
                       </span>
                     )}
                   </li>
@@ -296,12 +296,19 @@ function LabFacts({ lab, canAuthor }: { lab: LabDetail; canAuthor: boolean }) {
         {lab.network && (
           <>
             <dt>Internet</dt>
-            <dd>{lab.network.egress === 'allow' ? 'Reachable' : 'Blocked; the machines reach each other'}</dd>
+            <dd>
+              {lab.network.egress === 'allow' ? 'Reachable' : 'Blocked'}
+              <span className="facts__note">The machines reach each other by name.</span>
+            </dd>
           </>
         )}
         <dt>Version</dt>
+        <dd>{lab.version ?? 'None valid yet'}</dd>
+        <dt>Updated</dt>
         <dd>
-          {lab.version ?? 'none yet'}, <time dateTime={lab.updatedAt} title={formatDateTime(lab.updatedAt)}>{formatRelative(lab.updatedAt)}</time>
+          <time dateTime={lab.updatedAt} title={formatDateTime(lab.updatedAt)}>
+            {formatRelative(lab.updatedAt)}
+          </time>
         </dd>
       </dl>
       {canAuthor && lab.source === 'file' && (

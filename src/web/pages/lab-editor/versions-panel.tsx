@@ -40,7 +40,7 @@ export function VersionsPanel({ lab, current, onOpen }: VersionsPanelProps) {
         Versions
       </h2>
       {versions.isPending ? (
-        <p className="side-panel__note">
+        <p className="side-panel__loading">
           <Spinner /> Loading versions…
         </p>
       ) : versions.isError ? (

@@ -67,12 +67,28 @@ function offsetOf(doc: Text, line: number, column = 1): number {
   return Math.min(target.from + Math.max(column - 1, 0), target.to);
 }
 
-/** A problem as a CodeMirror diagnostic: from its position to the end of the value on that line. */
+/**
+ * How much of a line from a problem's column is the value it is about: a quoted string to its
+ * closing quote, a flow collection or block value to the end of the line, a plain scalar up to
+ * the `,`, `]` or `}` that ends it in a flow collection. Comments are never part of it.
+ */
+function valueLength(rest: string): number {
+  const text = rest.replace(/\s+#.*$/, '').trimEnd();
+  const quote = text[0];
+  if (quote === '"' || quote === "'") {
+    const end = text.indexOf(quote, 1);
+    return end === -1 ? text.length : end + 1;
+  }
+  if (quote === '[' || quote === '{') return text.length;
+  const end = text.search(/\s*[,\]}]/);
+  return end <= 0 ? text.length : end;
+}
+
+/** A problem as a CodeMirror diagnostic, underlining the value it is about. */
 function toDiagnostic(doc: Text, problem: LabProblem): Diagnostic {
   const from = offsetOf(doc, problem.line ?? 1, problem.column ?? 1);
   const line = doc.lineAt(from);
-  const rest = line.text.slice(from - line.from).replace(/\s+#.*$/, '').trimEnd();
-  return { from, to: from + rest.length, severity: 'error', source: problem.path, message: problemSentence(problem) };
+  return { from, to: from + valueLength(line.text.slice(from - line.from)), severity: 'error', message: problemSentence(problem) };
 }
 
 /**
