@@ -206,6 +206,8 @@ test('an author writes a lab: problems show inline and in a list while typing; t
     await page.getByRole('link', { name: 'Cancel' }).click();
     await leave.getByRole('button', { name: 'Leave and lose changes' }).click();
     await page.waitForURL('/labs/port-scan');
+    // count() does not wait: let the lab page render its steps first.
+    await steps.locator('.step-list__title').first().waitFor();
     assert.equal(await steps.locator('.step-list__title').count(), 3, 'the unsaved version 1 was not saved');
 
     await page.getByRole('button', { name: 'Log out' }).click();
