@@ -1,9 +1,11 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # RECIPE_* are read by images/build.sh
 # labhub/desktop — labhub/shell + a VNC desktop: TigerVNC's Xvnc on TCP 5900
 # (display :0, no VNC auth), openbox + tint2, xterm, pcmanfm.
 # Command: /usr/local/bin/labhub-desktop (see that script for its environment).
 # Same image for clusters: images/desktop/Containerfile.
 # shellcheck source=../shell/recipe.sh
+# shellcheck disable=SC1091
 source "$LABHUB_IMAGES_DIR/shell/recipe.sh"
 RECIPE_KIND=container
 RECIPE_BASES=(shell)

@@ -10,9 +10,9 @@ LABHUB_IMAGES_DIR=${LABHUB_IMAGES_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." 
 LABHUB_IMAGE_CACHE=${LABHUB_IMAGE_CACHE:-/var/cache/labhub/images}
 LABHUB_SUITE=${LABHUB_SUITE:-bookworm}
 LABHUB_HASH_LABEL=labhub.io/recipe-hash
-# podman must use runc here (crun fails: "cgroups in hybrid mode not supported")
+# podman must use runc here (crun fails: "cgroups in hybrid mode not supported");
+# containers started by hand also need --ulimit nofile=4096:4096 --ulimit nproc=4096:4096
 LABHUB_PODMAN=(podman --runtime runc)
-LABHUB_ULIMITS=(--ulimit nofile=4096:4096 --ulimit nproc=4096:4096)
 
 # ---------------------------------------------------------------- output
 # `==> NAME: step` lines on stdout are the interface for callers; everything
@@ -91,7 +91,7 @@ debian_mirror() {
 # changes the hash.
 recipe_hash() {
   (
-    cd "$LABHUB_IMAGES_DIR"
+    cd "$LABHUB_IMAGES_DIR" || exit 2
     find "$@" -type f ! -name '*~' ! -name '.*.swp' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
   ) | sha256sum | cut -c1-64
 }

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # RECIPE_* are read by images/build.sh
 # labhub/shell — terminal-only machine: Debian bookworm minbase + the usual tools.
 # Sourced by images/build.sh (see the recipe interface there). The same image for
 # clusters: images/shell/Containerfile. Files in rootfs/ are copied over the root.

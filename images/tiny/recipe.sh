@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # RECIPE_* are read by images/build.sh
 # tiny — a VM disk that boots in seconds without KVM: Debian's kernel
 # (linux-image-amd64, taken apart with apt-get download + dpkg-deb -x; nothing is
 # installed on the host) + a busybox-static userland on an ext4 root file system
@@ -114,6 +115,7 @@ recipe_build() {
   cp "$r/initramfs/init" "$ird/init"
   chmod 0755 "$ird/init" "$ird/bin/busybox"
   local m
+  # shellcheck disable=SC2046  # one module name per line
   tiny_module_order "$TINY_MODROOT/kernel" $(tiny_list "$r/modules.list")
   : >"$ird/etc/modules"
   for m in "${TINY_ORDER[@]}"; do

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # RECIPE_* are read by images/build.sh
 # labhub/vm-launcher — QEMU (x86, no Recommends) + networking tools + the start
 # script /usr/local/bin/labhub-launch (environment documented at its top).
 # Same image for clusters: images/vm-launcher/Containerfile.
