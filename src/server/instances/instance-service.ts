@@ -60,10 +60,9 @@ export class InstanceService {
     return toInstance(row, user.username);
   }
 
-  async list(user: UserRow, usernames: (ids: string[]) => Promise<Map<string, string>>): Promise<Instance[]> {
-    const rows = await this.instances.list(user.role === 'admin' ? {} : { ownerId: user.id });
-    const names = await usernames([...new Set(rows.map((r) => r.owner_id))]);
-    return rows.map((row) => toInstance(row, names.get(row.owner_id) ?? '?'));
+  /** The instances `user` may see: their own, or all of them for admins. */
+  list(user: UserRow): Promise<InstanceRow[]> {
+    return this.instances.list(user.role === 'admin' ? {} : { ownerId: user.id });
   }
 
   /** The instance if `user` may see it; others get 404 (they must not learn it exists). */

@@ -10,6 +10,7 @@ import { InstanceStatusBadge, MachineStateChip, progressText } from '../componen
 import { AccessList, MachineTypeMark } from '../components/machine-summary.js';
 import { NotFound } from '../components/not-found.js';
 import { useNotify } from '../components/notices.js';
+import { Section } from '../components/section.js';
 import { PageHeader } from '../components/page-header.js';
 import { LoadError, Loading } from '../components/status.js';
 import { useCurrentUser } from '../hooks/use-current-user.js';
@@ -142,10 +143,7 @@ function InstanceView({ instance }: { instance: Instance }) {
         </section>
       )}
 
-      <section className="section" aria-labelledby="machines-title">
-        <h2 className="section__title" id="machines-title">
-          Machines
-        </h2>
+      <Section title="Machines">
         <ul className="machine-cards">
           {instance.machines.map((machine) => (
             <li key={machine.name}>
@@ -161,7 +159,7 @@ function InstanceView({ instance }: { instance: Instance }) {
             </li>
           ))}
         </ul>
-      </section>
+      </Section>
 
       {confirming === 'reset' && (
         <ConfirmDialog

@@ -2,14 +2,14 @@ import { useCallback, useId, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { LabDetail, LabProblem } from '../../common/lab/api.js';
 import { ApiError, errorMessage } from '../api/client.js';
-import { useCreateLab, useLab, useLabValidation, useUpdateLab } from '../api/labs.js';
+import { useCreateLab, useLabValidation, useUpdateLab } from '../api/labs.js';
 import { Button } from '../components/button.js';
 import { FormError } from '../components/field.js';
 import { FileIcon } from '../components/icons.js';
-import { NotFound } from '../components/not-found.js';
 import { useNotify } from '../components/notices.js';
+import { LabLoader } from '../components/lab-loader.js';
 import { PageHeader } from '../components/page-header.js';
-import { EmptyState, LoadError, Loading } from '../components/status.js';
+import { EmptyState } from '../components/status.js';
 import { useDebouncedValue } from '../hooks/use-debounced-value.js';
 import { LeaveGuard } from './lab-editor/leave-guard.js';
 import { ProblemList, type CheckState } from './lab-editor/problem-list.js';
@@ -28,18 +28,11 @@ export default function LabEditorPage() {
 }
 
 function EditLab({ name }: { name: string }) {
-  const lab = useLab(name);
-  if (lab.error instanceof ApiError && lab.error.status === 404) {
-    return (
-      <NotFound title={`There is no lab "${name}"`}>
-        <p>It may have been deleted, or the address mistyped.</p>
-      </NotFound>
-    );
-  }
-  if (lab.isPending) return <Loading label="Loading the lab…" />;
-  if (lab.isError) return <LoadError error={lab.error} onRetry={() => void lab.refetch()} retrying={lab.isFetching} />;
-  if (lab.data.source === 'file') return <FileLabNotice lab={lab.data} />;
-  return <LabEditor key={name} existing={lab.data} initialYaml={lab.data.yaml ?? ''} />;
+  return (
+    <LabLoader name={name}>
+      {(lab) => (lab.source === 'file' ? <FileLabNotice lab={lab} /> : <LabEditor key={name} existing={lab} initialYaml={lab.yaml ?? ''} />)}
+    </LabLoader>
+  );
 }
 
 function FileLabNotice({ lab }: { lab: LabDetail }) {

@@ -3,7 +3,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { LabDetail, LabMachineDetail } from '../../common/lab/api.js';
 import { ApiError, errorMessage } from '../api/client.js';
 import { useCreateInstance, useInstances } from '../api/instances.js';
-import { useDeleteLab, useLab } from '../api/labs.js';
+import { useDeleteLab } from '../api/labs.js';
 import { Button } from '../components/button.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { FormError } from '../components/field.js';
@@ -11,27 +11,17 @@ import { AlertIcon, ArrowRightIcon, CheckIcon, FileIcon, PencilIcon, PlayIcon, T
 import { InstanceStatusBadge } from '../components/instance-status.js';
 import { ProblemText } from '../components/lab-problem.js';
 import { AccessList, MachineTypeMark } from '../components/machine-summary.js';
-import { NotFound } from '../components/not-found.js';
 import { useNotify } from '../components/notices.js';
+import { LabLoader } from '../components/lab-loader.js';
+import { Section } from '../components/section.js';
 import { PageHeader } from '../components/page-header.js';
-import { LoadError, Loading } from '../components/status.js';
 import { useCanAuthor } from '../hooks/use-can-author.js';
 import { useCurrentUser } from '../hooks/use-current-user.js';
 import { formatBytes, formatCpu, formatDateTime, formatDuration, formatRelative, plural } from '../format.js';
 
 export default function LabPage() {
   const { lab: name = '' } = useParams();
-  const lab = useLab(name);
-  if (lab.error instanceof ApiError && lab.error.status === 404) {
-    return (
-      <NotFound title={`There is no lab "${name}"`}>
-        <p>It may have been deleted, or the address mistyped.</p>
-      </NotFound>
-    );
-  }
-  if (lab.isPending) return <Loading label="Loading the lab…" />;
-  if (lab.isError) return <LoadError error={lab.error} onRetry={() => void lab.refetch()} retrying={lab.isFetching} />;
-  return <LabView lab={lab.data} />;
+  return <LabLoader name={name}>{(lab) => <LabView lab={lab} />}</LabLoader>;
 }
 
 function LabView({ lab }: { lab: LabDetail }) {
@@ -73,10 +63,7 @@ function LabView({ lab }: { lab: LabDetail }) {
         <div className="lab-layout__main">
           {broken && <BrokenNotice lab={lab} canAuthor={canAuthor} />}
           {lab.machines.length > 0 && (
-            <section className="section" aria-labelledby="machines-title">
-              <h2 className="section__title" id="machines-title">
-                Machines
-              </h2>
+            <Section title="Machines">
               <ul className="machine-cards">
                 {lab.machines.map((machine) => (
                   <li key={machine.name}>
@@ -84,13 +71,10 @@ function LabView({ lab }: { lab: LabDetail }) {
                   </li>
                 ))}
               </ul>
-            </section>
+            </Section>
           )}
           {lab.instructions.length > 0 && (
-            <section className="section" aria-labelledby="steps-title">
-              <h2 className="section__title" id="steps-title">
-                Steps
-              </h2>
+            <Section title="Steps">
               <ol className="step-list">
                 {lab.instructions.map((step, index) => (
                   <li key={index} className="step-list__item">
@@ -107,7 +91,7 @@ function LabView({ lab }: { lab: LabDetail }) {
                   </li>
                 ))}
               </ol>
-            </section>
+            </Section>
           )}
         </div>
         <aside className="lab-layout__side">

@@ -28,7 +28,11 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ services: Services; ins
   app.get(
     '/api/instances',
     { config: { access: 'user' }, schema: { tags: ['instances'], summary: "The caller's instances (all of them for admins)", response: { 200: InstanceList, 401: ErrorResponse } } },
-    async (request) => ({ instances: await instances.list(currentUser(request), (ids) => users.usernames(ids)) }),
+    async (request) => {
+      const rows = await instances.list(currentUser(request));
+      const names = await users.usernames([...new Set(rows.map((row) => row.owner_id))]);
+      return { instances: rows.map((row) => toInstance(row, names.get(row.owner_id) ?? '?')) };
+    },
   );
 
   app.get(

@@ -55,8 +55,16 @@ function hasRunc(): boolean {
 /**
  * Resource limits the engine may not raise here (no CAP_SYS_RESOURCE: ENVIRONMENT.md), so every
  * container gets labhub's own hard limits, capped at sane values, instead of the engine's defaults.
+ * Read once: they cannot change while labhub runs.
  */
 export function containerUlimits(): { Name: string; Soft: number; Hard: number }[] {
+  ulimits ??= readUlimits();
+  return ulimits;
+}
+
+let ulimits: { Name: string; Soft: number; Hard: number }[] | undefined;
+
+function readUlimits(): { Name: string; Soft: number; Hard: number }[] {
   const read = (flag: string, fallback: number) => {
     const result = spawnSync('sh', ['-c', `ulimit -H${flag}`], { encoding: 'utf8' });
     const value = result.stdout.trim();

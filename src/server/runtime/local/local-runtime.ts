@@ -59,7 +59,7 @@ export class LocalRuntime implements Runtime {
 
   async apply(plan: InstancePlan, onProgress: ProgressListener = () => {}): Promise<void> {
     const docker = await this.docker();
-    const created: { containers: string[]; network?: string } = { containers: [] };
+    const created: { containers: string[]; network: boolean } = { containers: [], network: false };
     try {
       validatePlan(plan);
       for (const machine of plan.machines) {
@@ -67,7 +67,7 @@ export class LocalRuntime implements Runtime {
         await this.images.ensure(machine.image, (message) => onProgress({ machine: machine.name, step: 'image', message }), machine.name);
       }
       onProgress({ step: 'network', message: 'creating the private network' });
-      if (await this.ensureNetwork(docker, plan)) created.network = networkName(plan.instanceId);
+      created.network = await this.ensureNetwork(docker, plan);
       const started: string[] = [];
       for (const machine of plan.machines as ContainerMachinePlan[]) {
         const name = containerName(plan.instanceId, machine.name);
@@ -90,7 +90,7 @@ export class LocalRuntime implements Runtime {
       if (started.length > 0) await this.assertStayedUp(docker, started);
       onProgress({ step: 'ready', message: 'all machines are running' });
     } catch (error) {
-      await this.removeCreated(docker, created);
+      await this.removeCreated(docker, plan.instanceId, created);
       throw asRuntimeError(error);
     }
   }
@@ -330,11 +330,10 @@ export class LocalRuntime implements Runtime {
     }
   }
 
-  private async removeCreated(docker: Docker, created: { containers: string[]; network?: string }): Promise<void> {
+  private async removeCreated(docker: Docker, id: InstanceId, created: { containers: string[]; network: boolean }): Promise<void> {
     for (const name of created.containers) await docker.getContainer(name).remove({ force: true, v: true }).catch(() => {});
     if (created.network) {
-      await docker.getNetwork(created.network).remove().catch(() => {});
-      const id = created.network.replace(/^labhub-/, '');
+      await docker.getNetwork(networkName(id)).remove().catch(() => {});
       rmSync(this.instanceDir(id), { recursive: true, force: true });
     }
   }
