@@ -6,7 +6,8 @@
 #   images/build.sh --check NAME [--out DIR]     exit 0 if NAME is up to date, 1 if not
 #
 # NAME: labhub/shell, labhub/desktop, labhub/vm-launcher (podman images) or
-# tiny (VM disk, written to ${LABHUB_DATA_DIR:-./data}/images/ or --out DIR).
+# tiny (VM disk, written to ${LABHUB_DATA_DIR:-./data}/images/ or --out DIR;
+# --out is ignored for podman images).
 #
 # A build is keyed by the sha256 of its recipe (the image's folder, the folders
 # it builds on and images/lib/). Container images carry it as the label
@@ -19,6 +20,7 @@
 # from /etc/apt/sources*).
 # Exit codes: 0 ok / up to date, 1 --check: out of date, 2 usage or build error.
 set -euo pipefail
+shopt -s inherit_errexit
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/common.sh
@@ -70,6 +72,7 @@ if [[ $mode == list ]]; then
 fi
 [[ -n $name ]] || usage
 
+recipe_dir "$name" >/dev/null # dies on an unknown name
 IMAGE_NAME=$(canonical_name "$name")
 RECIPE=$(recipe_dir "$name")
 
@@ -96,7 +99,7 @@ if [[ $RECIPE_KIND == vmdisk ]]; then
     [[ -f $DISK && $(current_hash) == "$HASH" ]]
   }
 else
-  [[ -z $out ]] || die "--out only applies to VM disks"
+  # --out only concerns VM disks (accepted and ignored here, so callers can loop over --list)
   current_hash() { podman_image_hash "$IMAGE_NAME"; }
   is_current() { [[ $(current_hash) == "$HASH" ]]; }
 fi
@@ -117,6 +120,10 @@ fi
 
 [[ $(id -u) == 0 ]] || die "building images needs root (debootstrap, podman)"
 
+# from here on any failing command ends the build with exit code 2
+set -E
+trap 'exit 2' ERR
+
 # one build per image at a time (other builds of the same image wait)
 mkdir -p "$LABHUB_IMAGE_CACHE/logs" "$LABHUB_IMAGE_CACHE/work"
 exec 9>"$LABHUB_IMAGE_CACHE/${RECIPE}.lock"
@@ -132,9 +139,12 @@ fi
 BUILD_LOG="$LABHUB_IMAGE_CACHE/logs/${RECIPE}.log"
 : >"$BUILD_LOG"
 WORK=$(mktemp -d "$LABHUB_IMAGE_CACHE/work/${RECIPE}.XXXXXX")
-cleanup() { remove_tree "$WORK"; }
+cleanup() {
+  stop_running
+  remove_tree "$WORK"
+}
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'step "interrupted"; exit 130' INT TERM
 
 START=$SECONDS
 step "building (recipe ${HASH:0:12}, log $BUILD_LOG)"

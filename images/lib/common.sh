@@ -22,18 +22,37 @@ warn() { printf 'warning: %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 2; }
 
 # run CMD... with its output in the log; on failure show the log's tail.
+# CMD runs in its own process group, in the background while we `wait` for it, so
+# a SIGTERM/SIGINT to the build is handled at once: stop_running kills the whole
+# group (debootstrap's dpkg in the chroot included) before the staging dir goes.
+RUN_PGID=''
 run() {
-  if [[ ${LABHUB_IMAGE_VERBOSE:-0} == 1 ]]; then
-    "$@" >&2
-    return
-  fi
-  local rc=0
-  "$@" >>"$BUILD_LOG" 2>&1 || rc=$?
+  local rc=0 log=$BUILD_LOG
+  [[ ${LABHUB_IMAGE_VERBOSE:-0} == 1 ]] && log=/dev/stderr
+  setsid "$@" <&0 >>"$log" 2>&1 &
+  RUN_PGID=$!
+  wait "$RUN_PGID" || rc=$?
+  RUN_PGID=''
   if ((rc != 0)); then
-    printf 'error: command failed (exit %d): %s\n--- last lines of %s ---\n' "$rc" "$*" "$BUILD_LOG" >&2
-    tail -n 25 "$BUILD_LOG" >&2
+    printf 'error: command failed (exit %d): %s\n' "$rc" "$*" >&2
+    if [[ $log != /dev/stderr ]]; then
+      printf -- '--- last lines of %s ---\n' "$BUILD_LOG" >&2
+      tail -n 25 "$BUILD_LOG" >&2
+    fi
     return "$rc"
   fi
+}
+stop_running() {
+  [[ -n $RUN_PGID ]] || return 0
+  kill -TERM -- "-$RUN_PGID" 2>/dev/null || true
+  local _
+  for _ in $(seq 50); do
+    kill -0 -- "-$RUN_PGID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL -- "-$RUN_PGID" 2>/dev/null || true
+  wait "$RUN_PGID" 2>/dev/null || true
+  RUN_PGID=''
 }
 
 # ---------------------------------------------------------------- mirror

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# images/selftest.sh [--out DIR] — end-to-end check of the base images (root, Podman).
+#
+# Builds all images (skipped when up to date) and checks: a second build is "up to
+# date" in < 3 s; labhub/shell runs ping/ip/curl; labhub/desktop answers RFB on
+# 5900 (read inside the container); the tiny VM boots in labhub/vm-launcher on an
+# --internal network next to a labhub/shell peer: serial shell (hi-42, boot time),
+# ping both ways by name, VNC socket, QMP powerdown, persistence on the same overlay,
+# SIGTERM stop; containerdisk.sh output (/disk/disk.qcow2 owned by 107).
+# Everything it creates (containers, network, images, temp dirs) is removed at
+# the end. The tiny disk goes to --out DIR (default: a temp dir). Needs python3.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+P=(podman --runtime runc)
+U=(--ulimit nofile=4096:4096 --ulimit nproc=4096:4096)
+TMP=$(mktemp -d /tmp/labhub-selftest.XXXXXX)
+OUT=$TMP/images
+[[ ${1:-} == --out ]] && OUT=${2:?--out DIR}
+ID=labhub-selftest-$$
+NET=$ID-net PEER=$ID-peer VM=$ID-vm DESK=$ID-desktop CDISK=localhost/$ID-disk
+fails=0
+
+cleanup() {
+  local c
+  for c in "$VM" "$PEER" "$DESK"; do "${P[@]}" rm -f -t 1 "$c" >/dev/null 2>&1 || true; done
+  "${P[@]}" network rm "$NET" >/dev/null 2>&1 || true
+  "${P[@]}" rmi "$CDISK" >/dev/null 2>&1 || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+ok() { printf 'ok   %s\n' "$*"; }
+bad() { printf 'FAIL %s\n' "$*"; fails=$((fails + 1)); }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+# serial SOCK T0 CMD... — wait for the tiny VM's prompt on its serial socket, print
+# "prompt <seconds since T0>", then run each CMD and print its output
+cat >"$TMP/serial.py" <<'EOF'
+import re, socket, sys, time
+sock, t0, cmds = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+prompt = re.compile(rb"root@[^:\s]*:[^#\n]*# (\x1b\[6n)?$")
+end = time.time() + 60
+while True:
+    try:
+        s = socket.socket(socket.AF_UNIX); s.connect(sock); break
+    except OSError:
+        if time.time() > end: sys.exit("no serial socket")
+        time.sleep(0.02)
+s.settimeout(0.05)
+buf = b""
+def rd():
+    global buf
+    try:
+        c = s.recv(4096)
+    except socket.timeout:
+        return False
+    if not c: raise EOFError("serial closed")
+    buf += c
+    return True
+def until(t, poke=False):
+    end, last = time.time() + t, time.time()
+    while time.time() < end:
+        rd()
+        if prompt.search(buf[-300:]): return True
+        if poke and time.time() - last > 3: s.sendall(b"\r"); last = time.time()
+    return False
+if not until(60, poke=True): sys.exit("no prompt: " + buf.decode(errors="replace")[-500:])
+print("prompt %.2f" % (time.time() - t0), flush=True)
+for cmd in cmds:
+    q = time.time()
+    while time.time() - q < 0.3:
+        if rd(): q = time.time()
+    buf = b""
+    s.sendall(cmd.encode() + b"\r")
+    until(30)
+    print("\n".join(buf.decode(errors="replace").replace("\r", "").split("\n")[1:-1]), flush=True)
+EOF
+serial() { python3 "$TMP/serial.py" "$@"; }
+
+echo "== build"
+for n in $("$HERE/build.sh" --list); do
+  "$HERE/build.sh" "$n" --out "$OUT"
+  t=$(now)
+  if "$HERE/build.sh" "$n" --out "$OUT" | grep -q 'up to date'; then
+    s=$(since "$t")
+    awk -v s="$s" 'BEGIN { exit !(s < 3) }' && ok "$n: second build up to date in $s s" || bad "$n: second build took $s s"
+  else
+    bad "$n: second build was not up to date"
+  fi
+done
+
+echo "== labhub/shell"
+if out=$("${P[@]}" run --rm "${U[@]}" labhub/shell bash -c 'ping -V; ip -V; curl --version | head -1' 2>&1); then
+  ok "ping/ip/curl: $(tr '\n' ' ' <<<"$out" | cut -c1-100)…"
+else
+  bad "shell: $out"
+fi
+
+echo "== labhub/desktop"
+"${P[@]}" run -d --name "$DESK" "${U[@]}" labhub/desktop >/dev/null
+t=$(now) banner=''
+for _ in $(seq 100); do
+  banner=$("${P[@]}" exec "$DESK" bash -c 'exec 3<>/dev/tcp/127.0.0.1/5900; head -c 12 <&3' 2>/dev/null) && break
+  sleep 0.1
+done
+[[ $banner == 'RFB 003.008' ]] && ok "RFB banner after $(since "$t") s" || bad "desktop banner '$banner'"
+"${P[@]}" rm -f -t 5 "$DESK" >/dev/null
+
+echo "== tiny VM in labhub/vm-launcher"
+mkdir -p "$TMP/sock" "$TMP/disk"
+"${P[@]}" network create --internal "$NET" >/dev/null
+"${P[@]}" run -d --name "$PEER" --network "$NET" --no-hosts "${U[@]}" labhub/shell >/dev/null
+startvm() {
+  T0=$(now)
+  "${P[@]}" run -d --name "$VM" --hostname "$VM" --network "$NET" --no-hosts \
+    --cap-add NET_ADMIN --cap-add NET_RAW --device /dev/net/tun "${U[@]}" \
+    -v "$TMP/sock:/run/labhub-vm" -v "$TMP/disk:/vm/disk" -v "$(realpath "$OUT"):/images:ro" \
+    -e VM_DISK=/vm/disk/disk.qcow2 -e VM_BASE_DISK=/images/tiny.qcow2 \
+    -e VM_KERNEL=/images/tiny.vmlinuz -e VM_INITRD=/images/tiny.initrd \
+    -e VM_MEMORY_MIB=256 -e VM_ACCEL=tcg labhub/vm-launcher >/dev/null
+}
+startvm
+out=$(serial "$TMP/sock/serial.sock" "$T0" 'echo hi-$((6*7))' "ping -c1 -W3 $PEER >/dev/null && echo ping-ok" \
+  'echo persisted-$((6*7)) >/root/file; sync; echo written') || true
+grep -q '^hi-42$' <<<"$out" && ok "serial shell answers hi-42, boot to prompt $(sed -n 's/^prompt //p' <<<"$out") s" || bad "serial: $out"
+grep -q '^ping-ok$' <<<"$out" && ok "VM pings $PEER by name" || bad "VM -> peer ping: $out"
+"${P[@]}" exec "$PEER" ping -c1 -W3 "$VM" >/dev/null && ok "peer pings the VM as $VM" || bad "peer -> VM ping"
+v=$(python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(s.recv(12).decode().strip())" "$TMP/sock/vnc.sock")
+[[ $v == 'RFB 003.008' ]] && ok "vnc.sock answers $v" || bad "vnc.sock '$v'"
+python3 - "$TMP/sock/qmp.sock" <<'EOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
+f.readline(); f.write('{"execute": "qmp_capabilities"}\n'); f.flush(); f.readline()
+f.write('{"execute": "system_powerdown"}\n'); f.flush(); f.readline()
+EOF
+t=$(now)
+if timeout 30 "${P[@]}" wait "$VM" >/dev/null; then ok "QMP system_powerdown: container exited after $(since "$t") s"; else bad "no exit after system_powerdown"; fi
+"${P[@]}" rm -f "$VM" >/dev/null
+startvm
+out=$(serial "$TMP/sock/serial.sock" "$T0" 'cat /root/file') || true
+grep -q '^persisted-42$' <<<"$out" && ok "file persisted across a restart on the same overlay" || bad "persistence: $out"
+t=$(now)
+"${P[@]}" stop -t 10 "$VM" >/dev/null && ok "SIGTERM stop in $(since "$t") s"
+
+echo "== containerdisk.sh"
+"$HERE/containerdisk.sh" "$OUT/tiny.qcow2" "$CDISK" >/dev/null
+"${P[@]}" save "$CDISK" -o "$TMP/cd.tar" >/dev/null 2>&1
+mkdir -p "$TMP/cd" && tar -C "$TMP/cd" -xf "$TMP/cd.tar"
+listing=$(for l in "$TMP"/cd/*.tar "$TMP"/cd/*/layer.tar; do [[ -f $l ]] && tar -tvf "$l"; done 2>/dev/null)
+grep -Eq '107/107 .* disk/disk\.qcow2$' <<<"$listing" && ok "containerDisk has /disk/disk.qcow2 owned by 107:107" || bad "containerdisk: $listing"
+
+echo
+if ((fails)); then echo "$fails check(s) failed"; exit 1; fi
+echo "all checks passed"
