@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
+import fastifyWebsocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { adminRoutes } from './api/admin/routes.js';
@@ -18,6 +19,9 @@ import { createMetrics, installRequestMetrics } from './http/metrics.js';
 import { installOriginCheck } from './http/origin.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { installWeb } from './http/web.js';
+import { ActivityTracker } from './gateway/activity.js';
+import { gatewayRoutes } from './gateway/routes.js';
+import { TerminalSessions } from './gateway/terminal-sessions.js';
 import { InstanceService } from './instances/instance-service.js';
 import { LabCatalog } from './labs/catalog.js';
 import { FileLabSource, type FileLabsOptions } from './labs/file-labs.js';
@@ -81,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installRequestMetrics(app, metrics.registry);
   installSecurityHeaders(app, https);
   await app.register(fastifyCookie);
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
   installOriginCheck(app, config.publicUrl);
   installAccessControl(app, services.sessions, services.cookieName);
   await app.register(fastifySwagger, {
@@ -100,6 +105,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const runtime = deps.runtime ?? createRuntime(config, app.log);
   const instances = new InstanceService(new InstanceRepository(store.db), runtime, services.labs, app.log, clock);
   await app.register(instanceRoutes, { services, instances });
+  const terminals = new TerminalSessions(runtime);
+  const activity = new ActivityTracker(clock);
+  await app.register(gatewayRoutes, { services, instances, runtime, terminals, activity });
+  app.addHook('preClose', () => terminals.close());
   app.addHook('onClose', () => runtime.close());
   await installWeb(app, deps.webRoot ?? defaultWebRoot);
 

@@ -1,0 +1,122 @@
+import type {} from '@fastify/websocket';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { NormalizedLab } from '../../common/lab/normalized.js';
+import { LabhubError } from '../errors.js';
+import { currentUser } from '../http/access.js';
+import type { InstanceService } from '../instances/instance-service.js';
+import { RuntimeError, type MachineRef, type Runtime } from '../runtime/runtime.js';
+import type { Services } from '../services.js';
+import type { ActivityTracker } from './activity.js';
+import { relay } from './relay.js';
+import type { TerminalSessions } from './terminal-sessions.js';
+
+/** WebSocket close codes the browser acts on (DESIGN.md §8). */
+export const closeCodes = { notFound: 4404, notRunning: 4409, revoked: 4403, goingAway: 1001, error: 1011 } as const;
+
+const keepaliveMs = 30_000;
+
+interface MachineParams {
+  id: string;
+  machine: string;
+}
+
+export interface GatewayDeps {
+  services: Services;
+  instances: InstanceService;
+  runtime: Runtime;
+  terminals: TerminalSessions;
+  activity: ActivityTracker;
+}
+
+/**
+ * The gateway's WebSocket endpoints. Everything is decided before the upgrade (session cookie,
+ * exact Origin, who may see the instance, what the machine offers), so a refused upgrade is an
+ * HTTP error and opens no backend stream.
+ */
+export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Promise<void> {
+  const { services, instances, runtime, terminals, activity } = deps;
+
+  const authorize = (access: 'terminal' | 'desktop') => async (request: FastifyRequest) => {
+    // Browsers always send Origin on WebSocket upgrades; a missing one is not a browser we serve.
+    if (request.headers.origin !== services.config.publicUrl) throw new LabhubError('LABHUB_FOREIGN_ORIGIN');
+    const { id, machine } = request.params as MachineParams;
+    const row = await instances.get(id, currentUser(request));
+    const lab = JSON.parse(row.lab_snapshot) as NormalizedLab;
+    const offered = lab.machines.find((m) => m.name === machine)?.access.includes(access);
+    if (!offered) throw new LabhubError('LABHUB_NOT_FOUND', `Machine "${machine}" has no ${access} in this instance.`);
+  };
+
+  const opened = async (request: FastifyRequest, kind: 'terminal' | 'desktop'): Promise<MachineRef> => {
+    const { id, machine } = request.params as MachineParams;
+    await services.audit.record({ actor: currentUser(request).username, action: `${kind}.open`, target: `${id}/${machine}`, ip: request.ip });
+    return { instanceId: id, machine };
+  };
+
+  app.get<{ Params: MachineParams }>(
+    '/api/instances/:id/machines/:machine/terminal',
+    { websocket: true, config: { access: 'user' }, preValidation: authorize('terminal') },
+    async (ws: WebSocket, request) => {
+      const ref = await opened(request, 'terminal');
+      const disconnected = activity.connected(ref.instanceId);
+      ws.on('close', disconnected);
+      keepAlive(ws);
+      // Keystrokes typed while the terminal is being opened wait in the socket until it is attached.
+      ws.pause();
+      try {
+        await terminals.attach(ref, ws, { canWrite: true, onInput: () => activity.input(ref.instanceId) });
+        ws.resume();
+      } catch (error) {
+        closeForError(ws, error, request);
+      }
+    },
+  );
+
+  app.get<{ Params: MachineParams }>(
+    '/api/instances/:id/machines/:machine/vnc',
+    { websocket: true, config: { access: 'user' }, preValidation: authorize('desktop') },
+    async (ws: WebSocket, request) => {
+      const ref = await opened(request, 'desktop');
+      const disconnected = activity.connected(ref.instanceId);
+      ws.on('close', disconnected);
+      keepAlive(ws);
+      // Input that arrives while the backend is being opened waits in the socket.
+      ws.pause();
+      try {
+        const backend = await runtime.openVnc(ref);
+        if (ws.readyState !== ws.OPEN) return void backend.destroy();
+        relay(ws, backend, { onInput: () => activity.input(ref.instanceId) });
+        ws.resume();
+      } catch (error) {
+        closeForError(ws, error, request);
+      }
+    },
+  );
+}
+
+function closeForError(ws: WebSocket, error: unknown, request: FastifyRequest): void {
+  if (error instanceof RuntimeError && (error.kind === 'not_running' || error.kind === 'not_found')) {
+    ws.close(error.kind === 'not_found' ? closeCodes.notFound : closeCodes.notRunning, truncateReason(error.message));
+    return;
+  }
+  request.log.error({ err: error }, 'gateway connection failed');
+  ws.close(closeCodes.error, 'could not connect to the machine');
+}
+
+/** A close reason must fit in a control frame (123 bytes). */
+function truncateReason(reason: string): string {
+  return Buffer.byteLength(reason) <= 123 ? reason : `${reason.slice(0, 110)}…`;
+}
+
+/** Pings idle connections so proxies keep them open, and drops peers that stopped answering. */
+function keepAlive(ws: WebSocket): void {
+  let alive = true;
+  ws.on('pong', () => (alive = true));
+  const timer = setInterval(() => {
+    if (!alive) return void ws.terminate();
+    alive = false;
+    ws.ping();
+  }, keepaliveMs);
+  timer.unref();
+  ws.on('close', () => clearInterval(timer));
+}

@@ -1,0 +1,162 @@
+import xtermHeadless from '@xterm/headless';
+import serializeAddon from '@xterm/addon-serialize';
+import type { WebSocket } from 'ws';
+import type { MachineRef, Runtime, TermSize, TerminalChannel } from '../runtime/runtime.js';
+import { BoundedSender } from './relay.js';
+
+const { Terminal } = xtermHeadless;
+const { SerializeAddon } = serializeAddon;
+
+/** How long a terminal stays open after its last viewer left, so a reload or a short drop loses nothing. */
+export const defaultLingerMs = 10 * 60_000;
+const scrollback = 1000;
+
+interface Viewer {
+  ws: WebSocket;
+  sender: BoundedSender;
+  canWrite: boolean;
+}
+
+/**
+ * One live terminal of one machine: the PTY or serial console, a headless xterm that keeps its
+ * screen (so a new viewer gets exactly the screen as it is, once), and every browser watching it.
+ * The slowest viewer sets the pace: the source pauses while any viewer's queue is full.
+ */
+class TerminalSession {
+  private readonly viewers = new Set<Viewer>();
+  private readonly screen: InstanceType<typeof Terminal>;
+  private readonly serializer = new SerializeAddon();
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly channel: TerminalChannel,
+    size: TermSize,
+    private readonly lingerMs: number,
+    private readonly onEnd: () => void,
+  ) {
+    this.screen = new Terminal({ cols: size.cols, rows: size.rows, scrollback, allowProposedApi: true });
+    this.screen.loadAddon(this.serializer);
+    channel.stream.on('data', (chunk: Buffer) => {
+      this.screen.write(chunk);
+      let full = false;
+      for (const viewer of this.viewers) if (!viewer.sender.send(chunk)) full = true;
+      if (full) channel.stream.pause();
+    });
+    const end = () => this.end(1000, 'the terminal session ended');
+    channel.stream.on('close', end);
+    channel.stream.on('end', end);
+    channel.stream.on('error', () => this.end(1011, 'the terminal connection failed'));
+  }
+
+  get viewerCount(): number {
+    return this.viewers.size;
+  }
+
+  /** Adds a viewer: sends the current screen once, then live output. */
+  attach(ws: WebSocket, canWrite: boolean, onInput: () => void): void {
+    clearTimeout(this.lingerTimer);
+    const viewer: Viewer = { ws, canWrite, sender: new BoundedSender(ws, () => this.resumeIfAllDrained()) };
+    // Hold the source still until the screen has taken in everything already received, so the
+    // snapshot and the live stream neither overlap nor leave a gap.
+    this.channel.stream.pause();
+    this.screen.write('', () => {
+      if (ws.readyState !== ws.OPEN) return this.resumeIfAllDrained();
+      viewer.sender.send(Buffer.from(this.serializer.serialize({ scrollback })));
+      this.viewers.add(viewer);
+      this.resumeIfAllDrained();
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) {
+        if (!viewer.canWrite) return;
+        onInput();
+        if (!this.channel.stream.write(data)) {
+          ws.pause();
+          this.channel.stream.once('drain', () => ws.resume());
+        }
+        return;
+      }
+      this.control(data, viewer);
+    });
+    ws.on('close', () => this.detach(viewer));
+  }
+
+  end(code: number, reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.lingerTimer);
+    for (const viewer of this.viewers) viewer.ws.close(code, reason);
+    this.viewers.clear();
+    this.channel.stream.destroy();
+    this.screen.dispose();
+    this.onEnd();
+  }
+
+  private control(data: Buffer, viewer: Viewer): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(data.toString('utf8'));
+    } catch {
+      return;
+    }
+    if (typeof message !== 'object' || message === null) return;
+    const { type, cols, rows } = message as { type?: unknown; cols?: unknown; rows?: unknown };
+    if (type !== 'resize' || !viewer.canWrite) return;
+    if (!Number.isInteger(cols) || !Number.isInteger(rows)) return;
+    const size = { cols: Math.min(Math.max(cols as number, 2), 500), rows: Math.min(Math.max(rows as number, 2), 200) };
+    this.screen.resize(size.cols, size.rows);
+    this.channel.resize(size).catch(() => {});
+  }
+
+  private detach(viewer: Viewer): void {
+    this.viewers.delete(viewer);
+    this.resumeIfAllDrained();
+    if (this.viewers.size === 0 && !this.ended) {
+      this.lingerTimer = setTimeout(() => this.end(1000, 'closed after nobody watched it'), this.lingerMs);
+      this.lingerTimer.unref();
+    }
+  }
+
+  private resumeIfAllDrained(): void {
+    for (const viewer of this.viewers) if (viewer.sender.queued >= 1024 * 1024) return;
+    this.channel.stream.resume();
+  }
+}
+
+/** Every live terminal, by machine: the one place terminal sessions are opened, shared and closed. */
+export class TerminalSessions {
+  private readonly sessions = new Map<string, Promise<TerminalSession>>();
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly lingerMs = defaultLingerMs,
+  ) {}
+
+  /** The machine's session, opened if there is none. Throws the runtime's error when it cannot open. */
+  async attach(ref: MachineRef, ws: WebSocket, options: { canWrite: boolean; onInput: () => void }): Promise<void> {
+    const key = `${ref.instanceId}/${ref.machine}`;
+    let session = this.sessions.get(key);
+    if (!session) {
+      const size = { cols: 80, rows: 24 };
+      session = this.runtime.openTerminal(ref, size).then((channel) => new TerminalSession(channel, size, this.lingerMs, () => this.sessions.delete(key)));
+      this.sessions.set(key, session);
+      session.catch(() => this.sessions.delete(key));
+    }
+    (await session).attach(ws, options.canWrite, options.onInput);
+  }
+
+  /** Number of browsers attached to terminals of the instance. */
+  async viewersOf(instanceId: string): Promise<number> {
+    let count = 0;
+    for (const [key, session] of this.sessions) if (key.startsWith(`${instanceId}/`)) count += (await session.catch(() => undefined))?.viewerCount ?? 0;
+    return count;
+  }
+
+  /** Ends the terminals of an instance (stopped, deleted) or of everything (shutdown). */
+  async close(instanceId?: string): Promise<void> {
+    for (const [key, session] of this.sessions) {
+      if (instanceId && !key.startsWith(`${instanceId}/`)) continue;
+      (await session.catch(() => undefined))?.end(1001, instanceId ? 'the instance stopped' : 'the server is going away');
+    }
+  }
+}
