@@ -38,7 +38,10 @@ export const Instance = Type.Object({
   message: Type.Union([Type.String(), Type.Null()]),
   machines: Type.Array(InstanceMachine),
   createdAt: Type.String({ format: 'date-time' }),
+  /** When the time limit stops the instance (extendable); null without a limit. */
   expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  /** When the instance stops for inactivity if nobody connects or types before; null while connected or without an idle limit. */
+  idleStopAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 export type Instance = Static<typeof Instance>;
 

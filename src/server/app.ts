@@ -23,6 +23,7 @@ import { ActivityTracker } from './gateway/activity.js';
 import { gatewayRoutes } from './gateway/routes.js';
 import { TerminalSessions } from './gateway/terminal-sessions.js';
 import { InstanceService } from './instances/instance-service.js';
+import { Reconciler, defaultReconcilerOptions, type ReconcilerOptions } from './instances/reconciler.js';
 import { LabCatalog } from './labs/catalog.js';
 import { FileLabSource, type FileLabsOptions } from './labs/file-labs.js';
 import { createRuntime } from './runtime/create-runtime.js';
@@ -49,6 +50,8 @@ export interface AppDeps {
   webRoot?: string;
   /** The runtime; defaults to the one `LABHUB_RUNTIME` names. */
   runtime?: Runtime;
+  /** Reconciler timing (tests shorten it), or false to run none (tests that drive it by hand). */
+  reconciler?: ReconcilerOptions | false;
 }
 
 export const defaultWebRoot = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -103,12 +106,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(labRoutes, { services });
   await app.register(schemaRoutes);
   const runtime = deps.runtime ?? createRuntime(config, app.log);
-  const instances = new InstanceService(new InstanceRepository(store.db), runtime, services.labs, app.log, clock);
-  await app.register(instanceRoutes, { services, instances });
+  const instances = new InstanceService(new InstanceRepository(store.db), runtime, services.labs, users, app.log, clock);
   const terminals = new TerminalSessions(runtime);
   const activity = new ActivityTracker(clock);
+  await app.register(instanceRoutes, { services, instances, activity });
   await app.register(gatewayRoutes, { services, instances, runtime, terminals, activity });
   app.addHook('preClose', () => terminals.close());
+  if (deps.reconciler !== false) {
+    const reconciler = new Reconciler(instances, runtime, activity, app.log, clock, deps.reconciler ?? defaultReconcilerOptions);
+    app.addHook('onReady', async () => reconciler.start());
+    app.addHook('preClose', async () => reconciler.stop());
+  }
   app.addHook('onClose', () => runtime.close());
   await installWeb(app, deps.webRoot ?? defaultWebRoot);
 

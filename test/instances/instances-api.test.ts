@@ -53,7 +53,8 @@ describe('instances API on the local runtime', { timeout: 600_000 }, () => {
     const limit = await t.app.inject({ method: 'POST', url: '/api/instances', headers: { cookie: ann }, payload: { lab: 'shell' } });
     assert.equal(limit.statusCode, 409);
     assert.equal(limit.json().error.code, 'LABHUB_LIMIT_REACHED');
-    assert.match(limit.json().error.message, /maxInstancesPerUser/);
+    assert.match(limit.json().error.message, /allows 1 per person/);
+    assert.deepEqual(limit.json().error.details, { limit: 'maxInstancesPerUser', max: 1, current: 1 });
 
     const others = await t.app.inject({ method: 'GET', url: `/api/instances/${instance.id}`, headers: { cookie: bob } });
     assert.equal(others.statusCode, 404, "another user cannot see it");

@@ -65,11 +65,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** An app on a fresh store with the first admin created (password `adminPassword`). */
+/** An app on a fresh store with the first admin created (password `adminPassword`); no reconciler unless `overrides` ask for one. */
 export async function testApp(dialect: Dialect, overrides: Partial<AppDeps> & { env?: Record<string, string> } = {}): Promise<TestApp> {
   const fresh = await freshStore(dialect);
   const config = loadConfig({ LABHUB_DATA_DIR: fresh.dataDir, LABHUB_PUBLIC_URL: publicUrl, ...overrides.env }, fresh.dataDir);
-  const app = await buildApp({ config, store: fresh.store, logger: false, ...overrides });
+  const app = await buildApp({ config, store: fresh.store, logger: false, reconciler: false, ...overrides });
   await ensureFirstAdmin(new UserRepository(fresh.store.db), adminPassword);
 
   const login = async (username: string, password: string) => {

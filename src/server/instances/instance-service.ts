@@ -3,7 +3,7 @@ import type { Instance, InstanceMachine, PowerAction } from '../../common/instan
 import type { NormalizedLab } from '../../common/lab/normalized.js';
 import { LabhubError } from '../errors.js';
 import { newInstanceId } from '../runtime/naming.js';
-import { RuntimeError, type Progress, type Runtime } from '../runtime/runtime.js';
+import { RuntimeError, type MachineObservation, type Progress, type Runtime } from '../runtime/runtime.js';
 import type { InstanceRepository, InstanceRow } from '../store/instances.js';
 import type { UserRow } from '../store/users.js';
 import { planFor } from './plan.js';
@@ -14,12 +14,30 @@ export interface LabResolver {
   resolve(name: string): Promise<{ lab: NormalizedLab; version: number }>;
 }
 
+/** Usernames by user id: the runtime labels objects with the owner's name. */
+export interface OwnerNames {
+  usernames(ids: string[]): Promise<Map<string, string>>;
+}
+
 type StoredMachine = Omit<InstanceMachine, 'access'>;
+type Desired = InstanceRow['desired'];
+
+/** How the status reads while the runtime is being moved to each desired state, and once it is there. */
+const transitions: Record<Desired, { during: InstanceRow['status']; settled: InstanceRow['status'] }> = {
+  running: { during: 'starting', settled: 'running' },
+  stopped: { during: 'stopping', settled: 'stopped' },
+  paused: { during: 'starting', settled: 'paused' },
+  deleted: { during: 'deleting', settled: 'deleting' },
+};
+
+/** An extension adds half the lab's time limit, and an instance lives at most this many time limits in all. */
+const maxLifetimeInTimeLimits = 3;
 
 /**
  * Instances: records what each learner's lab should be (desired state) and drives the runtime
- * there. Operations on one instance run one at a time, in order; the HTTP call returns at once
- * with the instance as it is, and progress shows in its status and message.
+ * there (`converge`). Operations on one instance run one at a time, in order; the HTTP call
+ * returns at once, and progress shows in the status and message. The reconciler calls
+ * `converge` for whatever a crash interrupted.
  */
 export class InstanceService {
   private readonly queues = new Map<string, Promise<void>>();
@@ -28,15 +46,16 @@ export class InstanceService {
     private readonly instances: InstanceRepository,
     private readonly runtime: Runtime,
     private readonly labs: LabResolver,
+    private readonly owners: OwnerNames,
     private readonly log: FastifyBaseLogger,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async create(user: UserRow, labName: string): Promise<Instance> {
+  async create(user: UserRow, labName: string): Promise<InstanceRow> {
     const { lab, version } = await this.labs.resolve(labName);
     const active = await this.instances.countActive(user.id, lab.name);
     if (active >= lab.limits.maxInstancesPerUser) {
-      throw new LabhubError('LABHUB_LIMIT_REACHED', `You already have ${active} instance${active === 1 ? '' : 's'} of "${lab.title}"; the lab allows ${lab.limits.maxInstancesPerUser} per user (maxInstancesPerUser).`, {
+      throw new LabhubError('LABHUB_LIMIT_REACHED', `You already have ${active} instance${active === 1 ? '' : 's'} of "${lab.title}", and the lab allows ${lab.limits.maxInstancesPerUser} per person.`, {
         details: { limit: 'maxInstancesPerUser', max: lab.limits.maxInstancesPerUser, current: active },
       });
     }
@@ -53,16 +72,21 @@ export class InstanceService {
       machines: JSON.stringify(lab.machines.map((m): StoredMachine => ({ name: m.name, type: m.type, state: 'pending' }))),
       created_at: now,
       updated_at: now,
-      expires_at: lab.limits.timeLimitSeconds > 0 ? now + lab.limits.timeLimitSeconds * 1000 : null,
+      expires_at: expiryFrom(now, lab),
     };
     await this.instances.insert(row);
-    this.enqueue(row.id, () => this.startFresh(row.id, user.username));
-    return toInstance(row, user.username);
+    this.enqueue(row.id, () => this.converge(row.id));
+    return row;
   }
 
   /** The instances `user` may see: their own, or all of them for admins. */
   list(user: UserRow): Promise<InstanceRow[]> {
     return this.instances.list(user.role === 'admin' ? {} : { ownerId: user.id });
+  }
+
+  /** Every instance, for the reconciler. */
+  all(): Promise<InstanceRow[]> {
+    return this.instances.list();
   }
 
   /** The instance if `user` may see it; others get 404 (they must not learn it exists). */
@@ -72,33 +96,64 @@ export class InstanceService {
     return row;
   }
 
-  async power(row: InstanceRow, owner: string, action: PowerAction): Promise<InstanceRow> {
-    if (row.status === 'deleting') throw new LabhubError('LABHUB_CONFLICT', 'The instance is being deleted.');
-    const lab = JSON.parse(row.lab_snapshot) as NormalizedLab;
-    const plan = () => planFor(row.id, owner, lab, row.lab_version);
-    const steps: Record<PowerAction, { desired: InstanceRow['desired']; status: InstanceRow['status']; message: string; run: () => Promise<void>; settled: InstanceRow['status'] }> = {
-      start: { desired: 'running', status: 'starting', message: 'starting', run: () => this.runtime.apply(plan(), this.progressOf(row.id)), settled: 'running' },
-      stop: { desired: 'stopped', status: 'stopping', message: 'stopping', run: () => this.runtime.setPower(row.id, 'stopped'), settled: 'stopped' },
-      pause: { desired: 'paused', status: row.status, message: 'pausing', run: () => this.runtime.setPower(row.id, 'paused'), settled: 'paused' },
-      resume: { desired: 'running', status: row.status, message: 'resuming', run: () => this.runtime.setPower(row.id, 'running'), settled: 'running' },
-      reset: { desired: 'running', status: 'starting', message: 'resetting to the base image', run: () => this.runtime.reset(row.id, plan()), settled: 'running' },
-    };
+  /** Changes the desired power state; `reason` (e.g. a limit) stays as the message once done. */
+  async power(row: InstanceRow, action: PowerAction, reason?: string): Promise<InstanceRow> {
+    if (row.desired === 'deleted') throw new LabhubError('LABHUB_CONFLICT', 'The instance is being deleted.');
     if (action === 'pause' && !this.runtime.capabilities().pause) throw new LabhubError('LABHUB_CONFLICT', 'This runtime cannot pause machines.');
-    const step = steps[action];
-    await this.instances.update(row.id, { desired: step.desired, status: step.status, message: step.message }, this.now());
-    this.enqueue(row.id, async () => {
-      await step.run();
-      await this.instances.update(row.id, { status: step.settled, message: null, machines: JSON.stringify(machinesIn(row, step.settled)) }, this.now());
-    });
-    return { ...row, desired: step.desired, status: step.status, message: step.message };
+    const desired: Desired = action === 'stop' ? 'stopped' : action === 'pause' ? 'paused' : 'running';
+    const lab = snapshotOf(row);
+    const changes: Partial<InstanceRow> = {
+      desired,
+      status: transitions[desired].during,
+      message: reason ?? { start: 'starting', stop: 'stopping', pause: 'pausing', resume: 'resuming', reset: 'resetting to the base image' }[action],
+      // A start after a stop is a new session with the whole time limit.
+      ...(action === 'start' && row.status === 'stopped' && { expires_at: expiryFrom(this.now(), lab) }),
+    };
+    await this.instances.update(row.id, changes, this.now());
+    this.enqueue(row.id, () => this.converge(row.id, { reset: action === 'reset', ...(reason && { reason }) }));
+    return { ...row, ...changes };
+  }
+
+  /** Gives the instance more time: half the lab's time limit, up to a total lifetime of three time limits. */
+  async extend(row: InstanceRow): Promise<InstanceRow> {
+    const lab = snapshotOf(row);
+    const limitMs = lab.limits.timeLimitSeconds * 1000;
+    if (row.expires_at === null || limitMs <= 0) throw new LabhubError('LABHUB_CONFLICT', 'This instance has no time limit.');
+    const cap = row.created_at + maxLifetimeInTimeLimits * limitMs;
+    const expiresAt = Math.min(Math.max(row.expires_at, this.now()) + limitMs / 2, cap);
+    if (expiresAt <= row.expires_at) {
+      throw new LabhubError('LABHUB_LIMIT_REACHED', 'This instance cannot be extended further.', { details: { limit: 'maxLifetime', max: new Date(cap).toISOString() } });
+    }
+    await this.instances.update(row.id, { expires_at: expiresAt }, this.now());
+    return { ...row, expires_at: expiresAt };
   }
 
   async delete(row: InstanceRow): Promise<void> {
     await this.instances.update(row.id, { desired: 'deleted', status: 'deleting', message: 'deleting' }, this.now());
-    this.enqueue(row.id, async () => {
-      await this.runtime.destroy(row.id);
-      await this.instances.delete(row.id);
-    });
+    this.enqueue(row.id, () => this.converge(row.id));
+  }
+
+  /** Whether an operation on the instance is queued or running in this process. */
+  busy(id: string): boolean {
+    return this.queues.has(id);
+  }
+
+  /** Queues a convergence for an instance whose recorded state is not what it should be (the reconciler's entry point). */
+  reconcile(id: string): void {
+    if (!this.busy(id)) this.enqueue(id, () => this.converge(id));
+  }
+
+  /** Records what the runtime saw of a machine; a running instance whose machine stops on its own is marked failed. */
+  async observed(observation: MachineObservation): Promise<void> {
+    if (this.busy(observation.instanceId)) return;
+    const row = await this.instances.find(observation.instanceId);
+    if (!row || row.status !== 'running') return;
+    const unexpected = observation.state === 'stopped' || observation.state === 'failed' || observation.state === 'removed';
+    if (!unexpected) return;
+    const why = observation.state === 'removed' ? 'was removed' : observation.message ?? 'stopped';
+    const message = `Machine "${observation.machine}" ${why.startsWith('exited') ? why : `${why} unexpectedly`}; start the instance again to continue.`;
+    const machines = machinesOf(row).map((m) => (m.name === observation.machine ? { ...m, state: 'failed' as const, message } : m));
+    await this.instances.update(row.id, { status: 'failed', message, machines: JSON.stringify(machines) }, this.now());
   }
 
   /** Resolves when every queued operation on the instance has finished (tests, shutdown). */
@@ -106,16 +161,27 @@ export class InstanceService {
     while (this.queues.has(id)) await this.queues.get(id);
   }
 
-  async drain(): Promise<void> {
-    while (this.queues.size > 0) await Promise.allSettled([...this.queues.values()]);
-  }
-
-  private async startFresh(id: string, owner: string): Promise<void> {
+  /** Drives the runtime to the instance's desired state and records the result. */
+  private async converge(id: string, options: { reset?: boolean; reason?: string } = {}): Promise<void> {
     const row = await this.instances.find(id);
     if (!row) return;
-    const lab = JSON.parse(row.lab_snapshot) as NormalizedLab;
-    await this.runtime.apply(planFor(id, owner, lab, row.lab_version), this.progressOf(id));
-    await this.instances.update(id, { status: 'running', message: null, machines: JSON.stringify(machinesIn(row, 'running')) }, this.now());
+    if (row.desired === 'deleted') {
+      await this.runtime.destroy(id);
+      await this.instances.delete(id);
+      return;
+    }
+    const owner = (await this.owners.usernames([row.owner_id])).get(row.owner_id) ?? row.owner_id;
+    const plan = planFor(id, owner, snapshotOf(row), row.lab_version);
+    if (options.reset) await this.runtime.reset(id, plan);
+    // apply() creates what is missing and starts or unpauses what is not running.
+    else if (row.desired === 'running') await this.runtime.apply(plan, this.progressOf(id));
+    else await this.runtime.setPower(id, row.desired);
+    const settled = transitions[row.desired].settled;
+    const state: StoredMachine['state'] = settled === 'running' ? 'running' : settled === 'paused' ? 'paused' : 'stopped';
+    const current = await this.instances.find(id);
+    // Another request may have changed the desired state meanwhile; its own operation is queued after this one.
+    if (!current || current.desired !== row.desired) return;
+    await this.instances.update(id, { status: settled, message: options.reason ?? null, machines: JSON.stringify(machinesOf(row).map((m) => ({ name: m.name, type: m.type, state }))) }, this.now());
   }
 
   private progressOf(id: string): (progress: Progress) => void {
@@ -135,10 +201,9 @@ export class InstanceService {
         if (!(error instanceof RuntimeError)) this.log.error({ err: error, instance: id }, 'instance operation failed');
         const failedMachine = error instanceof RuntimeError ? error.machine : undefined;
         const row = await this.instances.find(id).catch(() => undefined);
-        const machines = row
-          ? (JSON.parse(row.machines) as StoredMachine[]).map((m) => (m.name === failedMachine ? { ...m, state: 'failed' as const, message } : m))
-          : undefined;
-        await this.instances.update(id, { status: 'failed', message, ...(machines && { machines: JSON.stringify(machines) }) }, this.now()).catch(() => {});
+        if (!row) return;
+        const machines = machinesOf(row).map((m) => (m.name === failedMachine ? { ...m, state: 'failed' as const, message } : m));
+        await this.instances.update(id, { status: 'failed', message, machines: JSON.stringify(machines) }, this.now()).catch(() => {});
       })
       .finally(() => {
         if (this.queues.get(id) === next) this.queues.delete(id);
@@ -147,14 +212,22 @@ export class InstanceService {
   }
 }
 
-function machinesIn(row: InstanceRow, status: InstanceRow['status']): StoredMachine[] {
-  const state: StoredMachine['state'] = status === 'running' ? 'running' : status === 'paused' ? 'paused' : status === 'stopped' ? 'stopped' : 'pending';
-  return (JSON.parse(row.machines) as StoredMachine[]).map((m) => ({ name: m.name, type: m.type, state }));
+function snapshotOf(row: InstanceRow): NormalizedLab {
+  return JSON.parse(row.lab_snapshot) as NormalizedLab;
 }
 
-export function toInstance(row: InstanceRow, owner: string): Instance {
-  const lab = JSON.parse(row.lab_snapshot) as NormalizedLab;
-  const stored = JSON.parse(row.machines) as StoredMachine[];
+function machinesOf(row: InstanceRow): StoredMachine[] {
+  return JSON.parse(row.machines) as StoredMachine[];
+}
+
+function expiryFrom(now: number, lab: NormalizedLab): number | null {
+  return lab.limits.timeLimitSeconds > 0 ? now + lab.limits.timeLimitSeconds * 1000 : null;
+}
+
+/** The API view of an instance. `idleStopAt`: when it will be stopped for inactivity, if nothing happens before. */
+export function toInstance(row: InstanceRow, owner: string, idleStopAt: number | null = null): Instance {
+  const lab = snapshotOf(row);
+  const stored = machinesOf(row);
   return {
     id: row.id,
     owner,
@@ -168,5 +241,6 @@ export function toInstance(row: InstanceRow, owner: string): Instance {
     }),
     createdAt: new Date(row.created_at).toISOString(),
     expiresAt: row.expires_at === null ? null : new Date(row.expires_at).toISOString(),
+    idleStopAt: idleStopAt === null ? null : new Date(idleStopAt).toISOString(),
   };
 }

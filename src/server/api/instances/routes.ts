@@ -4,12 +4,15 @@ import { ErrorResponse } from '../../../common/api.js';
 import { CreateInstanceRequest, InstanceList, InstanceParams, InstanceResponse, PowerParams } from '../../../common/instances.js';
 import { currentUser } from '../../http/access.js';
 import { toInstance, type InstanceService } from '../../instances/instance-service.js';
+import type { ActivityTracker } from '../../gateway/activity.js';
+import { idleDeadline } from '../../instances/limits.js';
+import type { InstanceRow } from '../../store/instances.js';
 import type { Services } from '../../services.js';
 
-export const instanceRoutes: FastifyPluginAsyncTypebox<{ services: Services; instances: InstanceService }> = async (app, { services, instances }) => {
+export const instanceRoutes: FastifyPluginAsyncTypebox<{ services: Services; instances: InstanceService; activity: ActivityTracker }> = async (app, { services, instances, activity }) => {
   const { users, audit } = services;
   const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
-  const ownerName = async (ownerId: string) => (await users.usernames([ownerId])).get(ownerId) ?? '?';
+  const view = async (row: InstanceRow) => toInstance(row, (await users.usernames([row.owner_id])).get(row.owner_id) ?? '?', idleDeadline(row, activity));
 
   app.post(
     '/api/instances',
@@ -19,7 +22,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ services: Services; ins
     },
     async (request, reply) => {
       const user = currentUser(request);
-      const instance = await instances.create(user, request.body.lab);
+      const instance = await view(await instances.create(user, request.body.lab));
       await audit.record({ actor: user.username, action: 'instance.create', target: instance.id, ip: request.ip, detail: { lab: instance.lab.name, version: instance.lab.version } });
       return reply.code(201).send({ instance });
     },
@@ -31,7 +34,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ services: Services; ins
     async (request) => {
       const rows = await instances.list(currentUser(request));
       const names = await users.usernames([...new Set(rows.map((row) => row.owner_id))]);
-      return { instances: rows.map((row) => toInstance(row, names.get(row.owner_id) ?? '?')) };
+      return { instances: rows.map((row) => toInstance(row, names.get(row.owner_id) ?? '?', idleDeadline(row, activity))) };
     },
   );
 
@@ -40,7 +43,22 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ services: Services; ins
     { config: { access: 'user' }, schema: { tags: ['instances'], summary: 'State, machines and their access methods', params: InstanceParams, response: { 200: InstanceResponse, ...errors } } },
     async (request) => {
       const row = await instances.get(request.params.id, currentUser(request));
-      return { instance: toInstance(row, await ownerName(row.owner_id)) };
+      return { instance: await view(row) };
+    },
+  );
+
+  app.post(
+    '/api/instances/:id/extend',
+    {
+      config: { access: 'user' },
+      schema: { tags: ['instances'], summary: "More time before the time limit stops the instance (half the lab's limit, up to three limits in all)", params: InstanceParams, response: { 202: InstanceResponse, ...errors } },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const row = await instances.get(request.params.id, user);
+      const extended = await instances.extend(row);
+      await audit.record({ actor: user.username, action: 'instance.extend', target: row.id, ip: request.ip });
+      return reply.code(202).send({ instance: await view(extended) });
     },
   );
 
@@ -53,10 +71,9 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ services: Services; ins
     async (request, reply) => {
       const user = currentUser(request);
       const row = await instances.get(request.params.id, user);
-      const owner = await ownerName(row.owner_id);
-      const updated = await instances.power(row, owner, request.params.action);
+      const updated = await instances.power(row, request.params.action);
       await audit.record({ actor: user.username, action: `instance.${request.params.action}`, target: row.id, ip: request.ip });
-      return reply.code(202).send({ instance: toInstance(updated, owner) });
+      return reply.code(202).send({ instance: await view(updated) });
     },
   );
 

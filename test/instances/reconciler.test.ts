@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import Docker from 'dockerode';
+import pino from 'pino';
+import type { NormalizedLab } from '../../src/common/lab/normalized.js';
+import { ActivityTracker } from '../../src/server/gateway/activity.js';
+import { InstanceService } from '../../src/server/instances/instance-service.js';
+import { planFor } from '../../src/server/instances/plan.js';
+import { Reconciler } from '../../src/server/instances/reconciler.js';
+import { LocalRuntime } from '../../src/server/runtime/local/local-runtime.js';
+import { labelKeys, newInstanceId } from '../../src/server/runtime/naming.js';
+import { InstanceRepository, type InstanceRow } from '../../src/server/store/instances.js';
+import { UserRepository } from '../../src/server/store/users.js';
+import { dataDir, engineSocket, engineWithShellImage } from '../runtime-conformance/local-target.js';
+import { freshStore } from '../support/app.js';
+
+const lab: NormalizedLab = {
+  name: 'recon',
+  title: 'Reconciler test',
+  description: '',
+  tags: [],
+  limits: { timeLimitSeconds: 3600, idleTimeoutSeconds: 600, maxInstancesPerUser: 5 },
+  network: { egress: 'deny' },
+  machines: [{ name: 'box', type: 'container', image: 'labhub/shell', vncPort: null, resources: { cpuMillis: 250, memoryBytes: 128 * 1024 * 1024, diskBytes: null }, access: ['terminal'], env: {}, credentials: [] }],
+  instructions: [],
+};
+
+/** The reconciler against real Podman, with a clock the test moves. */
+describe('reconciler', { timeout: 600_000 }, () => {
+  let now = Date.now();
+  const clock = () => now;
+  const docker = new Docker({ socketPath: engineSocket });
+  const runtime = new LocalRuntime({ engineSocket, dataDir });
+  const activity = new ActivityTracker(clock);
+  let fresh: Awaited<ReturnType<typeof freshStore>>;
+  let repo: InstanceRepository;
+  let service: InstanceService;
+  let reconciler: Reconciler;
+  let ownerId: string;
+
+  const containers = async (id: string) => docker.listContainers({ all: true, filters: { label: [`${labelKeys.instance}=${id}`] } });
+  const row = async (id: string) => repo.find(id);
+  const insert = async (changes: Partial<InstanceRow>): Promise<InstanceRow> => {
+    const record: InstanceRow = {
+      id: newInstanceId(),
+      owner_id: ownerId,
+      lab_name: lab.name,
+      lab_version: 1,
+      lab_snapshot: JSON.stringify(lab),
+      desired: 'running',
+      status: 'running',
+      message: null,
+      machines: JSON.stringify([{ name: 'box', type: 'container', state: 'running' }]),
+      created_at: now,
+      updated_at: now,
+      expires_at: now + 3600_000,
+      ...changes,
+    };
+    await repo.insert(record);
+    return record;
+  };
+  /** One pass, then whatever it queued. */
+  const pass = async (id: string) => {
+    await reconciler.tick();
+    await service.settled(id);
+  };
+
+  before(async () => {
+    await engineWithShellImage();
+    fresh = await freshStore('sqlite');
+    repo = new InstanceRepository(fresh.store.db);
+    const users = new UserRepository(fresh.store.db);
+    ownerId = (await users.create({ username: 'learner', role: 'user', passwordHash: null }))!.id;
+    const labs = { resolve: async () => ({ lab, version: 1 }) };
+    service = new InstanceService(repo, runtime, labs, users, pino({ level: 'silent' }), clock);
+    reconciler = new Reconciler(service, runtime, activity, pino({ level: 'silent' }), clock, { intervalMs: 3600_000, orphanGraceMs: 60_000 });
+  });
+  after(async () => {
+    for (const instance of await runtime.list()) if (instance.owner === 'learner' || instance.owner === 'nobody') await runtime.destroy(instance.instanceId);
+    await fresh.dispose();
+  });
+
+  test('an interrupted start is finished: running, with exactly one container', async () => {
+    const record = await insert({ status: 'starting', message: 'starting' });
+    await pass(record.id);
+    assert.equal((await row(record.id))?.status, 'running');
+    const found = await containers(record.id);
+    assert.equal(found.length, 1);
+    assert.equal(found[0]?.State, 'running');
+    await pass(record.id);
+    assert.equal((await containers(record.id)).length, 1, 'a second pass changes nothing');
+  });
+
+  test('an interrupted stop is finished, and an interrupted delete too', async () => {
+    const record = await insert({ status: 'starting' });
+    await pass(record.id);
+    await repo.update(record.id, { desired: 'stopped', status: 'stopping' });
+    await pass(record.id);
+    assert.equal((await row(record.id))?.status, 'stopped');
+    assert.equal((await containers(record.id))[0]?.State, 'exited');
+    await repo.update(record.id, { desired: 'deleted', status: 'deleting' });
+    await pass(record.id);
+    assert.equal(await row(record.id), undefined);
+    assert.deepEqual(await containers(record.id), []);
+  });
+
+  test('labelled workloads that no record owns are removed after the grace period', async () => {
+    const orphan = planFor(newInstanceId(), 'nobody', lab, 1);
+    await runtime.apply(orphan);
+    await reconciler.tick();
+    assert.equal((await containers(orphan.instanceId)).length, 1, 'kept during the grace period');
+    now += 61_000;
+    await reconciler.tick();
+    assert.deepEqual(await containers(orphan.instanceId), []);
+  });
+
+  test('the time limit stops the instance, and a start gives a new time limit', async () => {
+    const record = await insert({ status: 'starting' });
+    await pass(record.id);
+    now += 3601_000;
+    await pass(record.id);
+    const stopped = await row(record.id);
+    assert.equal(stopped?.status, 'stopped');
+    assert.match(stopped?.message ?? '', /time limit/);
+    assert.equal((await containers(record.id))[0]?.State, 'exited');
+    const restarted = await service.power(stopped!, 'start');
+    assert.ok((restarted.expires_at ?? 0) > now);
+    await service.settled(record.id);
+    assert.equal((await row(record.id))?.status, 'running');
+  });
+
+  test('extending moves the time limit, up to three time limits in all', async () => {
+    const record = await insert({ created_at: now, expires_at: now + 3600_000 });
+    const once = await service.extend(record);
+    assert.equal(once.expires_at, now + 3600_000 + 1800_000);
+    let current = once;
+    for (let i = 0; i < 3; i++) current = await service.extend(current);
+    assert.equal(current.expires_at, record.created_at + 3 * 3600_000);
+    await assert.rejects(service.extend(current), /cannot be extended further/);
+  });
+
+  test('no input and no connection for the idle timeout stops it; a connection keeps it', async () => {
+    const record = await insert({ status: 'starting' });
+    await pass(record.id);
+    const disconnect = activity.connected(record.id);
+    now += 700_000;
+    await pass(record.id);
+    assert.equal((await row(record.id))?.status, 'running', 'a connected browser keeps it running');
+    disconnect();
+    now += 599_000;
+    await pass(record.id);
+    assert.equal((await row(record.id))?.status, 'running', 'not yet idle long enough');
+    now += 2_000;
+    await pass(record.id);
+    const stopped = await row(record.id);
+    assert.equal(stopped?.status, 'stopped');
+    assert.match(stopped?.message ?? '', /without activity/);
+  });
+
+  test('a machine that stops on its own marks the instance failed, with the reason', async () => {
+    const record = await insert({ status: 'starting' });
+    await pass(record.id);
+    const [container] = await containers(record.id);
+    await docker.getContainer(container!.Id).kill();
+    await service.observed({ instanceId: record.id, machine: 'box', state: 'stopped' });
+    const failed = await row(record.id);
+    assert.equal(failed?.status, 'failed');
+    assert.match(failed?.message ?? '', /Machine "box" stopped unexpectedly/);
+  });
+});
