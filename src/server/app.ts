@@ -112,7 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const activity = new ActivityTracker(clock);
   await app.register(instanceRoutes, { services, instances, activity });
   await app.register(gatewayRoutes, { services, instances, runtime, terminals, activity });
-  await app.register(appRoutes, { instances, runtime, activity, cookieName: services.cookieName });
+  await app.register(appRoutes, { instances, runtime, activity, cookieName: services.cookieName, publicUrl: config.publicUrl });
   app.addHook('preClose', () => terminals.close());
   if (deps.reconciler !== false) {
     const reconciler = new Reconciler(instances, runtime, activity, app.log, clock, deps.reconciler ?? defaultReconcilerOptions);

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
 import { startServer, type E2eServer } from '../support/server.js';
 
 /** An HTTP server in perl (perl-base is in labhub/shell) that echoes what it was asked, cookies included. */
@@ -17,7 +19,7 @@ spec:
       type: container
       image: labhub/shell
       resources: { cpu: 250m, memory: 128Mi }
-      access: [terminal, { http: 8080 }]
+      access: [terminal, { http: 8080 }, { http: 8081 }]
 `;
 
 describe('HTTP apps, path mode', { timeout: 600_000 }, () => {
@@ -46,10 +48,11 @@ describe('HTTP apps, path mode', { timeout: 600_000 }, () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     // Start the app inside the machine by typing into its terminal, as a learner would.
-    const { default: WebSocket } = await import('ws');
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/instances/${id}/machines/web/terminal`, { headers: { cookie, origin: server.url } });
     await new Promise((resolve) => ws.once('open', resolve));
     ws.send(Buffer.from(`${echoServer}\r`));
+    const wsEcho = readFileSync(new URL('./ws-echo.pl', import.meta.url), 'utf8');
+    ws.send(Buffer.from(`cat > /tmp/ws-echo.pl <<'PERL'\r${wsEcho.replaceAll('\n', '\r')}PERL\r(perl /tmp/ws-echo.pl 8081 &)\r`));
     const deadline = Date.now() + 30_000;
     for (let answered = false; !answered; ) {
       assert.ok(Date.now() < deadline, 'the app answers through the proxy within 30 s');
@@ -84,5 +87,32 @@ describe('HTTP apps, path mode', { timeout: 600_000 }, () => {
     const redirect = await get(`/apps/${id}/web/8080`);
     assert.equal(redirect.status, 302);
     assert.equal(redirect.headers.get('location'), `/apps/${id}/web/8080/`);
+  });
+
+  test('an app\'s WebSocket is relayed, from labhub\'s own origin only', async () => {
+    const url = `${server.url.replace('http', 'ws')}/apps/${id}/web/8081/socket`;
+    const foreign = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(url, { headers: { cookie, origin: 'http://evil.test' } });
+      ws.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      ws.once('open', () => resolve(101));
+    });
+    assert.equal(foreign, 403);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const ws = new WebSocket(url, { headers: { cookie, origin: server.url } });
+      const reply = await new Promise<string>((resolve) => {
+        ws.once('open', () => ws.send('hello app'));
+        ws.once('message', (data) => resolve(String(data)));
+        ws.once('close', () => resolve(''));
+        ws.once('error', () => resolve(''));
+      });
+      ws.close();
+      if (reply) {
+        assert.equal(reply, 'echo: hello app');
+        break;
+      }
+      assert.ok(Date.now() < deadline, 'the app\'s WebSocket answers within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
   });
 });

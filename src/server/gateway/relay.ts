@@ -70,3 +70,30 @@ export function relay(ws: WebSocket, backend: Duplex, options: { onInput?: () =>
   ws.on('close', () => closeBoth(1000, ''));
   ws.on('error', () => closeBoth(1011, ''));
 }
+
+/**
+ * Relays WebSocket messages between a browser and an app's own WebSocket, keeping text and
+ * binary apart, with backpressure: a side that has more than `sendHighWater` queued pauses the
+ * other until its sends complete. Either side closing closes the other with the same code.
+ */
+export function relayMessages(browser: WebSocket, app: WebSocket): void {
+  const pipe = (from: WebSocket, to: WebSocket) => {
+    from.on('message', (data: Buffer, isBinary: boolean) => {
+      to.send(data, { binary: isBinary }, () => {
+        if (to.bufferedAmount <= sendLowWater && from.isPaused) from.resume();
+      });
+      if (to.bufferedAmount >= sendHighWater) from.pause();
+    });
+  };
+  pipe(browser, app);
+  pipe(app, browser);
+  const closeOther = (other: WebSocket) => (code: number, reason: Buffer) => {
+    if (other.readyState === other.CLOSED || other.readyState === other.CLOSING) return;
+    // 1005 and 1006 describe a close; they may not be sent in one.
+    other.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+  };
+  browser.on('close', closeOther(app));
+  app.on('close', closeOther(browser));
+  browser.on('error', () => app.terminate());
+  app.on('error', () => browser.close(1011, 'the app closed the connection'));
+}

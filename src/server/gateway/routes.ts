@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import type { NormalizedLab } from '../../common/lab/normalized.js';
 import { LabhubError } from '../errors.js';
 import { currentUser } from '../http/access.js';
+import { assertUpgradeOrigin } from '../http/origin.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { RuntimeError, type MachineRef, type Runtime } from '../runtime/runtime.js';
 import type { Services } from '../services.js';
@@ -38,8 +39,7 @@ export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Pr
   const { services, instances, runtime, terminals, activity } = deps;
 
   const authorize = (access: 'terminal' | 'desktop') => async (request: FastifyRequest) => {
-    // Browsers always send Origin on WebSocket upgrades; a missing one is not a browser we serve.
-    if (request.headers.origin !== services.config.publicUrl) throw new LabhubError('LABHUB_FOREIGN_ORIGIN');
+    assertUpgradeOrigin(request, services.config.publicUrl);
     const { id, machine } = request.params as MachineParams;
     const row = await instances.get(id, currentUser(request));
     const lab = JSON.parse(row.lab_snapshot) as NormalizedLab;

@@ -22,3 +22,11 @@ export function installOriginCheck(app: FastifyInstance, publicOrigin: string): 
     if (!isSameOrigin(request, publicOrigin)) throw new LabhubError('LABHUB_FOREIGN_ORIGIN');
   });
 }
+
+/**
+ * WebSocket upgrades carry the session cookie whatever page opened them (cross-site WebSocket
+ * hijacking), and browsers always send Origin on them: it must be exactly the public origin.
+ */
+export function assertUpgradeOrigin(request: FastifyRequest, publicOrigin: string): void {
+  if (request.headers.origin !== publicOrigin) throw new LabhubError('LABHUB_FOREIGN_ORIGIN');
+}
