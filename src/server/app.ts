@@ -20,6 +20,7 @@ import { installOriginCheck } from './http/origin.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { installWeb } from './http/web.js';
 import { ActivityTracker } from './gateway/activity.js';
+import { AppSessions } from './gateway/app-sessions.js';
 import { appRoutes } from './gateway/apps.js';
 import { gatewayRoutes } from './gateway/routes.js';
 import { TerminalSessions } from './gateway/terminal-sessions.js';
@@ -112,7 +113,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const activity = new ActivityTracker(clock);
   await app.register(instanceRoutes, { services, instances, activity });
   await app.register(gatewayRoutes, { services, instances, runtime, terminals, activity });
-  await app.register(appRoutes, { instances, runtime, activity, cookieName: services.cookieName, publicUrl: config.publicUrl });
+  await app.register(appRoutes, {
+    instances,
+    runtime,
+    activity,
+    users,
+    appSessions: new AppSessions(clock),
+    cookieName: services.cookieName,
+    publicUrl: config.publicUrl,
+    appsDomain: config.appsDomain,
+  });
   app.addHook('preClose', () => terminals.close());
   if (deps.reconciler !== false) {
     const reconciler = new Reconciler(instances, runtime, activity, app.log, clock, deps.reconciler ?? defaultReconcilerOptions);

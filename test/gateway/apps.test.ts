@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -22,50 +23,70 @@ spec:
       access: [terminal, { http: 8080 }, { http: 8081 }]
 `;
 
+/** A server (with `env` on top) running the web-app lab for admin, with the HTTP and WebSocket echo apps started inside. */
+async function appFixture(env: Record<string, string> = {}) {
+  const labs = mkdtempSync(path.join(tmpdir(), 'labhub-apps-'));
+  writeFileSync(path.join(labs, 'web-app.yaml'), appLab);
+  const server = await startServer({ env: { LABHUB_LABS_DIR: labs, ...env } });
+  const login = async (username: string, password: string) => {
+    const response = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    return (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  };
+  const cookie = await login('admin', server.adminPassword);
+  await fetch(`${server.url}/api/admin/users`, { method: 'POST', headers: { cookie, origin: server.url, 'content-type': 'application/json' }, body: JSON.stringify({ username: 'eve', password: 'eve-password' }) });
+  const other = await login('eve', 'eve-password');
+  const get = (route: string, headers: Record<string, string> = {}) => fetch(`${server.url}${route}`, { headers: { cookie, ...headers }, redirect: 'manual' });
+  const created = await fetch(`${server.url}/api/instances`, { method: 'POST', headers: { cookie, origin: server.url, 'content-type': 'application/json' }, body: JSON.stringify({ lab: 'web-app' }) });
+  const id = ((await created.json()) as { instance: { id: string } }).instance.id;
+  for (let status = ''; status !== 'running'; ) {
+    status = ((await (await get(`/api/instances/${id}`)).json()) as { instance: { status: string } }).instance.status;
+    assert.notEqual(status, 'failed');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  // Start the apps inside the machine by typing into its terminal, as a learner would.
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/instances/${id}/machines/web/terminal`, { headers: { cookie, origin: server.url } });
+  await new Promise((resolve) => ws.once('open', resolve));
+  ws.send(Buffer.from(`${echoServer}\r`));
+  const wsEcho = readFileSync(new URL('./ws-echo.pl', import.meta.url), 'utf8');
+  ws.send(Buffer.from(`cat > /tmp/ws-echo.pl <<'PERL'\r${wsEcho.replaceAll('\n', '\r')}PERL\r(perl /tmp/ws-echo.pl 8081 &)\r`));
+  ws.send(Buffer.from('until (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null; do sleep 0.2; done; echo APP-$((1+1))\r'));
+  const deadline = Date.now() + 30_000;
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    ws.on('message', (data: Buffer) => {
+      seen += data.toString();
+      if (seen.includes('APP-2')) resolve();
+    });
+    setTimeout(() => reject(new Error('the app did not start within 30 s')), deadline - Date.now());
+  });
+  ws.close();
+  return {
+    server,
+    cookie,
+    other,
+    id,
+    get,
+    async close() {
+      await fetch(`${server.url}/api/instances/${id}`, { method: 'DELETE', headers: { cookie, origin: server.url } });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await server.close();
+    },
+  };
+}
+
 describe('HTTP apps, path mode', { timeout: 600_000 }, () => {
+  let fixture: Awaited<ReturnType<typeof appFixture>>;
   let server: E2eServer;
   let cookie = '';
   let other = '';
   let id = '';
-  const get = (route: string, headers: Record<string, string> = {}) => fetch(`${server.url}${route}`, { headers: { cookie, ...headers }, redirect: 'manual' });
+  let get: (route: string, headers?: Record<string, string>) => Promise<Response>;
 
   before(async () => {
-    const labs = mkdtempSync(path.join(tmpdir(), 'labhub-apps-'));
-    writeFileSync(path.join(labs, 'web-app.yaml'), appLab);
-    server = await startServer({ env: { LABHUB_LABS_DIR: labs } });
-    const login = async (username: string, password: string) => {
-      const response = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
-      return (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    };
-    cookie = await login('admin', server.adminPassword);
-    await fetch(`${server.url}/api/admin/users`, { method: 'POST', headers: { cookie, origin: server.url, 'content-type': 'application/json' }, body: JSON.stringify({ username: 'eve', password: 'eve-password' }) });
-    other = await login('eve', 'eve-password');
-    const created = await fetch(`${server.url}/api/instances`, { method: 'POST', headers: { cookie, origin: server.url, 'content-type': 'application/json' }, body: JSON.stringify({ lab: 'web-app' }) });
-    id = ((await created.json()) as { instance: { id: string } }).instance.id;
-    for (let status = ''; status !== 'running'; ) {
-      status = ((await (await get(`/api/instances/${id}`)).json()) as { instance: { status: string } }).instance.status;
-      assert.notEqual(status, 'failed');
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    // Start the app inside the machine by typing into its terminal, as a learner would.
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/instances/${id}/machines/web/terminal`, { headers: { cookie, origin: server.url } });
-    await new Promise((resolve) => ws.once('open', resolve));
-    ws.send(Buffer.from(`${echoServer}\r`));
-    const wsEcho = readFileSync(new URL('./ws-echo.pl', import.meta.url), 'utf8');
-    ws.send(Buffer.from(`cat > /tmp/ws-echo.pl <<'PERL'\r${wsEcho.replaceAll('\n', '\r')}PERL\r(perl /tmp/ws-echo.pl 8081 &)\r`));
-    const deadline = Date.now() + 30_000;
-    for (let answered = false; !answered; ) {
-      assert.ok(Date.now() < deadline, 'the app answers through the proxy within 30 s');
-      answered = (await get(`/apps/${id}/web/8080/`)).status === 200;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    ws.close();
+    fixture = await appFixture();
+    ({ server, cookie, other, id, get } = fixture);
   });
-  after(async () => {
-    await fetch(`${server.url}/api/instances/${id}`, { method: 'DELETE', headers: { cookie, origin: server.url } });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    await server.close();
-  });
+  after(() => fixture.close());
 
   test('requests reach the app with the prefix removed and without labhub\'s session cookie', async () => {
     const response = await get(`/apps/${id}/web/8080/some/page?x=1`, { cookie: `${cookie}; theme=dark` });
@@ -114,5 +135,69 @@ describe('HTTP apps, path mode', { timeout: 600_000 }, () => {
       assert.ok(Date.now() < deadline, 'the app\'s WebSocket answers within 30 s');
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
+  });
+});
+
+/** A request to the test server with any Host header (fetch does not let one set it). */
+function requestAs(server: E2eServer, host: string, route: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  const { port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: '127.0.0.1', port, path: route, headers: { host, ...headers } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+describe('HTTP apps, one host per app (LABHUB_APPS_DOMAIN)', { timeout: 600_000 }, () => {
+  let fixture: Awaited<ReturnType<typeof appFixture>>;
+  let appHost = '';
+
+  before(async () => {
+    fixture = await appFixture({ LABHUB_APPS_DOMAIN: 'apps.test' });
+    appHost = `8080-web-${fixture.id}.apps.test:${new URL(fixture.server.url).port}`;
+  });
+  after(() => fixture.close());
+
+  test('the main origin hands out a one-time ticket; the app host trades it for its own cookie', async () => {
+    const open = await fixture.get(`/api/apps/open?instance=${fixture.id}&machine=web&port=8080&path=${encodeURIComponent('/hello?x=1')}`);
+    assert.equal(open.status, 302);
+    const location = new URL(open.headers.get('location') ?? '');
+    assert.equal(location.host, appHost);
+    assert.equal(location.pathname, '/__labhub/ticket');
+
+    const redeemed = await requestAs(fixture.server, appHost, `${location.pathname}${location.search}`);
+    assert.equal(redeemed.status, 302);
+    assert.equal(redeemed.headers.location, '/hello?x=1');
+    const setCookie = String(redeemed.headers['set-cookie']);
+    assert.match(setCookie, /^labhub_app=[\w-]+; Path=\/; HttpOnly; SameSite=Lax$/, 'host-only: no Domain attribute');
+    const appCookie = setCookie.split(';')[0] ?? '';
+
+    const again = await requestAs(fixture.server, appHost, `${location.pathname}${location.search}`);
+    assert.equal(again.status, 401, 'a ticket works once');
+
+    const page = await requestAs(fixture.server, appHost, '/hello?x=1', { cookie: `${appCookie}; theme=dark` });
+    assert.equal(page.status, 200);
+    assert.match(page.body, /^seen: GET \/hello\?x=1 HTTP\/1\.1/);
+    assert.match(page.body, /cookie: theme=dark/i);
+    assert.doesNotMatch(page.body, /labhub_app|x-forwarded-prefix/i);
+
+    const otherApp = await requestAs(fixture.server, `8081-web-${fixture.id}.apps.test`, '/', { cookie: appCookie });
+    assert.equal(otherApp.status, 302, 'an app cookie opens only its own app');
+    assert.match(String(otherApp.headers.location), /\/api\/apps\/open\?instance=/);
+  });
+
+  test('without an app session the app host sends the browser to the main origin; others cannot open it; path mode is off', async () => {
+    const anonymous = await requestAs(fixture.server, appHost, '/deep/page');
+    assert.equal(anonymous.status, 302);
+    assert.equal(anonymous.headers.location, `${fixture.server.url}/api/apps/open?instance=${fixture.id}&machine=web&port=8080&path=${encodeURIComponent('/deep/page')}`);
+    const stranger = await fixture.get(`/api/apps/open?instance=${fixture.id}&machine=web&port=8080`, { cookie: fixture.other });
+    assert.equal(stranger.status, 404);
+    const undeclared = await fixture.get(`/api/apps/open?instance=${fixture.id}&machine=web&port=22`);
+    assert.equal(undeclared.status, 404);
+    assert.equal((await fixture.get(`/apps/${fixture.id}/web/8080/`)).status, 404);
   });
 });

@@ -1,51 +1,77 @@
 import http from 'node:http';
 import type {} from '@fastify/websocket';
-import { WebSocket } from 'ws';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { WebSocket } from 'ws';
 import type { NormalizedLab } from '../../common/lab/normalized.js';
 import { LabhubError } from '../errors.js';
 import { currentUser } from '../http/access.js';
 import { assertUpgradeOrigin } from '../http/origin.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { RuntimeError, type Runtime } from '../runtime/runtime.js';
+import type { UserRepository, UserRow } from '../store/users.js';
 import type { ActivityTracker } from './activity.js';
+import type { AppSessions } from './app-sessions.js';
 import { relayMessages } from './relay.js';
 
-interface AppParams {
+/** Headers that belong to one hop and must not be forwarded (RFC 9110 §7.6.1). */
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
+
+/** The cookie of an app session on an app's own host. */
+const appCookie = 'labhub_app';
+const ticketPath = '/__labhub/ticket';
+
+/** One app of one machine, as a request addresses it. */
+interface AppTarget {
+  id: string;
+  machine: string;
+  port: number;
+  /** Path and query as the app sees them. */
+  path: string;
+  /** What path mode removed (`/apps/:id/:machine/:port`); empty on an app's own host. */
+  prefix: string;
+}
+
+interface PathParams {
   id: string;
   machine: string;
   port: string;
   '*': string;
 }
 
-/** Headers that belong to one hop and must not be forwarded (RFC 9110 §7.6.1). */
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
+export interface AppRouteDeps {
+  instances: InstanceService;
+  runtime: Runtime;
+  activity: ActivityTracker;
+  users: UserRepository;
+  appSessions: AppSessions;
+  cookieName: string;
+  publicUrl: string;
+  appsDomain: string | undefined;
+}
 
 /**
- * HTTP apps inside machines, path mode: `/apps/:id/:machine/:port/…` is forwarded to that port
- * of the machine, through the runtime (never to an engine address), with the prefix removed and
- * given in `X-Forwarded-Prefix`. Only ports the lab declares are reachable, and labhub's own
- * session cookie never reaches the app. Path mode shares labhub's origin, so it is meant for
- * single-user setups (docs/decisions/apps-path-mode.md).
+ * HTTP apps inside machines (DESIGN.md §8), forwarded to a port the lab declares through the
+ * runtime (never to an engine address); labhub's session cookie never reaches an app.
+ * - path mode: `/apps/:id/:machine/:port/…` on labhub's origin, for single-user setups
+ *   (docs/decisions/apps-path-mode.md);
+ * - with `LABHUB_APPS_DOMAIN`: `<port>-<machine>-<id>.<apps domain>`, one origin per app, entered
+ *   through a one-time ticket from the main origin (`GET /api/apps/open`).
  */
-export async function appRoutes(app: FastifyInstance, deps: { instances: InstanceService; runtime: Runtime; activity: ActivityTracker; cookieName: string; publicUrl: string }): Promise<void> {
-  const { instances, runtime, activity, cookieName, publicUrl } = deps;
+export async function appRoutes(app: FastifyInstance, deps: AppRouteDeps): Promise<void> {
+  const { instances, runtime, activity, cookieName, publicUrl, appsDomain } = deps;
   // Bodies go to the app untouched: no parsing, no size limit of labhub's own.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  /** The app a request names, once the caller may use it; 404 for anything the lab does not declare. */
-  const resolve = async (request: FastifyRequest<{ Params: AppParams }>) => {
-    const { id, machine, port: portText } = request.params;
-    const port = Number(portText);
-    const row = await instances.get(id, currentUser(request));
+  /** Checks that `user` may use the app and that the lab declares it; 404 otherwise. */
+  const authorize = async (user: UserRow, id: string, machine: string, port: number): Promise<void> => {
+    const row = await instances.get(id, user);
     const lab = JSON.parse(row.lab_snapshot) as NormalizedLab;
     const declared = lab.machines.find((m) => m.name === machine)?.access.some((access) => typeof access === 'object' && access.http === port);
-    if (!declared) throw new LabhubError('LABHUB_NOT_FOUND', `Machine "${machine}" offers no app on port ${portText}.`);
-    return { id, machine, port };
+    if (!declared) throw new LabhubError('LABHUB_NOT_FOUND', `Machine "${machine}" offers no app on port ${port}.`);
   };
 
-  const connect = async ({ id, machine, port }: { id: string; machine: string; port: number }) => {
+  const connect = async ({ id, machine, port }: AppTarget) => {
     try {
       return await runtime.openPort({ instanceId: id, machine }, port);
     } catch (error) {
@@ -54,96 +80,214 @@ export async function appRoutes(app: FastifyInstance, deps: { instances: Instanc
     }
   };
 
-  /** The request's headers as the app should see them: no hop-by-hop headers, no labhub session cookie. */
-  const forwardedHeaders = (request: FastifyRequest, machine: string, port: number, prefix: string): http.OutgoingHttpHeaders => {
+  /** The request's headers as the app should see them: no hop-by-hop headers, no labhub cookies. */
+  const forwardedHeaders = (request: FastifyRequest, target: AppTarget): http.OutgoingHttpHeaders => {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(request.headers)) if (!hopByHop.has(name) && !name.startsWith('sec-websocket-') && value !== undefined) headers[name] = value;
-    const cookie = withoutCookie(request.headers.cookie, cookieName);
+    const cookie = withoutCookies(request.headers.cookie, [cookieName, appCookie]);
     if (cookie) headers.cookie = cookie;
     else delete headers.cookie;
-    headers.host = `${machine}:${port}`;
-    headers['x-forwarded-prefix'] = prefix;
+    headers.host = `${target.machine}:${target.port}`;
+    if (target.prefix) headers['x-forwarded-prefix'] = target.prefix;
     headers['x-forwarded-host'] = request.headers.host ?? '';
     headers['x-forwarded-proto'] = request.protocol;
     return headers;
   };
 
-  const handler = async (request: FastifyRequest<{ Params: AppParams }>, reply: FastifyReply) => {
-    const target = await resolve(request);
-    const { id, machine, port } = target;
+  const proxyHttp = async (request: FastifyRequest, reply: FastifyReply, target: AppTarget) => {
     const backend = await connect(target);
-    activity.input(id);
-    const prefix = `/apps/${id}/${machine}/${port}`;
-    const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
-    const headers = forwardedHeaders(request, machine, port, prefix);
-
+    activity.input(target.id);
     reply.hijack();
-    const upstream = http.request({ method: request.method, path: `/${request.params['*']}${search}`, headers, createConnection: () => backend });
+    const upstream = http.request({ method: request.method, path: target.path, headers: forwardedHeaders(request, target), createConnection: () => backend });
     upstream.on('response', (response) => {
       const out: http.OutgoingHttpHeaders = {};
       for (const [name, value] of Object.entries(response.headers)) if (!hopByHop.has(name) && value !== undefined) out[name] = value;
-      // An app must not overwrite labhub's session cookie on this shared origin.
-      if (out['set-cookie']) out['set-cookie'] = (out['set-cookie'] as string[]).filter((c) => !c.trimStart().startsWith(`${cookieName}=`));
+      // An app must not overwrite labhub's own cookies.
+      if (out['set-cookie']) out['set-cookie'] = (out['set-cookie'] as string[]).filter((c) => ![cookieName, appCookie].some((name) => c.trimStart().startsWith(`${name}=`)));
       reply.raw.writeHead(response.statusCode ?? 502, out);
       response.pipe(reply.raw);
     });
     upstream.on('error', () => {
-      if (!reply.raw.headersSent) {
-        reply.raw.writeHead(502, { 'content-type': 'application/json' });
-        reply.raw.end(JSON.stringify({ error: { code: 'LABHUB_UNAVAILABLE', message: `The app on ${machine}:${port} closed the connection.` } }));
-      } else reply.raw.destroy();
+      if (reply.raw.headersSent) return void reply.raw.destroy();
+      reply.raw.writeHead(502, { 'content-type': 'application/json' });
+      reply.raw.end(JSON.stringify({ error: { code: 'LABHUB_UNAVAILABLE', message: `The app on ${target.machine}:${target.port} closed the connection.` } }));
     });
     reply.raw.on('close', () => backend.destroy());
     request.raw.pipe(upstream);
   };
 
   /** An app's own WebSocket, relayed message by message (the upgrade itself is labhub's). */
-  const wsHandler = async (browser: WebSocket, request: FastifyRequest<{ Params: AppParams }>) => {
+  const proxyWebSocket = async (browser: WebSocket, request: FastifyRequest, target: AppTarget) => {
     browser.pause();
-    try {
-      const target = await resolve(request);
-      const backend = await connect(target);
-      const prefix = `/apps/${target.id}/${target.machine}/${target.port}`;
-      const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
-      const upstream = new WebSocket(`ws://${target.machine}:${target.port}/${request.params['*']}${search}`, {
-        createConnection: () => backend,
-        headers: forwardedHeaders(request, target.machine, target.port, prefix) as Record<string, string>,
-      });
-      upstream.once('open', () => {
-        relayMessages(browser, upstream);
-        browser.resume();
-      });
-      upstream.once('unexpected-response', () => browser.close(1011, 'the app refused the WebSocket'));
-      upstream.once('error', () => browser.readyState === browser.OPEN && browser.close(1011, 'the app closed the connection'));
-      browser.once('close', () => upstream.terminate());
-      activity.input(target.id);
-    } catch (error) {
-      browser.close(error instanceof LabhubError && error.status === 404 ? 4404 : 1011, error instanceof LabhubError ? error.message.slice(0, 120) : 'error');
-    }
+    const backend = await connect(target);
+    const upstream = new WebSocket(`ws://${target.machine}:${target.port}${target.path}`, {
+      createConnection: () => backend,
+      headers: forwardedHeaders(request, target) as Record<string, string>,
+    });
+    upstream.once('open', () => {
+      relayMessages(browser, upstream);
+      browser.resume();
+    });
+    upstream.once('unexpected-response', () => browser.close(1011, 'the app refused the WebSocket'));
+    upstream.once('error', () => browser.readyState === browser.OPEN && browser.close(1011, 'the app closed the connection'));
+    browser.once('close', () => upstream.terminate());
+    activity.input(target.id);
   };
 
+  const closeWith = (browser: WebSocket, error: unknown) =>
+    browser.close(error instanceof LabhubError && error.status === 404 ? 4404 : 1011, error instanceof LabhubError ? error.message.slice(0, 120) : 'error');
+
+  const proxy = { authorize, proxyHttp, proxyWebSocket, closeWith };
+  if (appsDomain) return subdomainRoutes(app, deps, appsDomain, proxy);
+
+  // Path mode: only without an apps domain, whose point is to keep apps off labhub's origin.
+  const fromPath = async (request: FastifyRequest<{ Params: PathParams }>): Promise<AppTarget> => {
+    const { id, machine, port: portText } = request.params;
+    const port = Number(portText);
+    await authorize(currentUser(request), id, machine, port);
+    const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+    return { id, machine, port, path: `/${request.params['*']}${search}`, prefix: `/apps/${id}/${machine}/${port}` };
+  };
   const url = '/apps/:id/:machine/:port/*';
-  app.route({ method: 'GET', url, config: { access: 'user' }, preValidation: sameOriginUpgrade(publicUrl), handler, wsHandler });
-  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url, config: { access: 'user' }, handler });
+  app.route<{ Params: PathParams }>({
+    method: 'GET',
+    url,
+    config: { access: 'user' },
+    preValidation: async (request) => {
+      if (request.ws) assertUpgradeOrigin(request, publicUrl);
+    },
+    handler: async (request, reply) => proxyHttp(request, reply, await fromPath(request)),
+    wsHandler: async (browser, request) => {
+      try {
+        await proxyWebSocket(browser, request, await fromPath(request));
+      } catch (error) {
+        closeWith(browser, error);
+      }
+    },
+  });
+  app.route<{ Params: PathParams }>({
+    method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url,
+    config: { access: 'user' },
+    handler: async (request, reply) => proxyHttp(request, reply, await fromPath(request)),
+  });
   // Relative links in the app resolve against the trailing slash.
-  app.get<{ Params: Omit<AppParams, '*'> }>('/apps/:id/:machine/:port', { config: { access: 'user' } }, async (request, reply) =>
+  app.get<{ Params: Omit<PathParams, '*'> }>('/apps/:id/:machine/:port', { config: { access: 'user' } }, async (request, reply) =>
     reply.redirect(`/apps/${encodeURIComponent(request.params.id)}/${encodeURIComponent(request.params.machine)}/${encodeURIComponent(request.params.port)}/`),
   );
+
 }
 
-/** The Cookie header without the named cookie. */
-export function withoutCookie(header: string | undefined, name: string): string {
+/** The Cookie header without the named cookies. */
+export function withoutCookies(header: string | undefined, names: string[]): string {
   if (!header) return '';
   return header
     .split(';')
     .map((part) => part.trim())
-    .filter((part) => part && !part.startsWith(`${name}=`))
+    .filter((part) => part && !names.some((name) => part.startsWith(`${name}=`)))
     .join('; ');
 }
 
-/** WebSocket upgrades must come from labhub's own origin; plain requests pass (state-changing ones are checked globally). */
-function sameOriginUpgrade(publicUrl: string) {
-  return async (request: FastifyRequest) => {
-    if (request.ws) assertUpgradeOrigin(request, publicUrl);
+interface AppProxy {
+  authorize(user: UserRow, id: string, machine: string, port: number): Promise<void>;
+  proxyHttp(request: FastifyRequest, reply: FastifyReply, target: AppTarget): Promise<void>;
+  proxyWebSocket(browser: WebSocket, request: FastifyRequest, target: AppTarget): Promise<void>;
+  closeWith(browser: WebSocket, error: unknown): void;
+}
+
+/** Each app on its own host `<port>-<machine>-<id>.<domain>`, entered with a one-time ticket from the main origin. */
+function subdomainRoutes(app: FastifyInstance, deps: AppRouteDeps, domain: string, proxy: AppProxy): void {
+  const { users, appSessions, publicUrl } = deps;
+  const { authorize, proxyHttp, proxyWebSocket, closeWith } = proxy;
+  const hostPattern = new RegExp(`^(\\d{1,5})-([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-([a-z][a-z2-7]{11})\\.${domain.replace(/\./g, '\\.')}(?::\\d+)?$`);
+  const publicScheme = new URL(publicUrl).protocol;
+  const hostOf = (id: string, machine: string, port: number) => `${port}-${machine}-${id}.${domain}${new URL(publicUrl).port ? `:${new URL(publicUrl).port}` : ''}`;
+
+  app.get<{ Querystring: { instance: string; machine: string; port: number; path?: string } }>(
+    '/api/apps/open',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['apps'],
+        summary: "Opens an app on its own host: a redirect there with a one-time ticket",
+        querystring: {
+          type: 'object',
+          required: ['instance', 'machine', 'port'],
+          properties: { instance: { type: 'string', maxLength: 64 }, machine: { type: 'string', maxLength: 63 }, port: { type: 'integer', minimum: 1, maximum: 65535 }, path: { type: 'string', pattern: '^/', maxLength: 2000 } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const { instance, machine, port, path = '/' } = request.query;
+      await authorize(user, instance, machine, port);
+      const ticket = appSessions.issueTicket({ userId: user.id, instanceId: instance, machine, port });
+      const next = encodeURIComponent(path);
+      return reply.redirect(`${publicScheme}//${hostOf(instance, machine, port)}${ticketPath}?ticket=${ticket}&next=${next}`);
+    },
+  );
+
+  /** The app a request to an app host addresses, once its app session allows it. */
+  const fromHost = async (request: FastifyRequest): Promise<AppTarget | { login: string }> => {
+    const match = hostPattern.exec(request.headers.host ?? '');
+    if (!match) throw new LabhubError('LABHUB_NOT_FOUND');
+    const [, portText, machine = '', id = ''] = match;
+    const port = Number(portText);
+    const grant = appSessions.resolve(request.cookies[appCookie]);
+    const user = grant && grant.instanceId === id && grant.machine === machine && grant.port === port ? await users.findById(grant.userId) : undefined;
+    if (!user || user.disabled === 1) return { login: `${publicUrl}/api/apps/open?instance=${id}&machine=${machine}&port=${port}&path=${encodeURIComponent(request.url)}` };
+    await authorize(user, id, machine, port);
+    return { id, machine, port, path: request.url, prefix: '' };
   };
+
+  const onAppHost = { host: hostPattern };
+  app.route({
+    method: 'GET',
+    url: ticketPath,
+    constraints: onAppHost,
+    config: { access: 'public' },
+    handler: async (request, reply) => {
+      const { ticket = '', next = '/' } = request.query as { ticket?: string; next?: string };
+      const redeemed = appSessions.redeemTicket(ticket);
+      if (!redeemed) throw new LabhubError('LABHUB_UNAUTHENTICATED', 'This app link has expired; open the app again from labhub.');
+      reply.setCookie(appCookie, redeemed.token, { path: '/', httpOnly: true, sameSite: 'lax', secure: publicScheme === 'https:' });
+      return reply.redirect(next.startsWith('/') && !next.startsWith('//') ? next : '/');
+    },
+  });
+  app.route({
+    method: 'GET',
+    url: '/*',
+    constraints: onAppHost,
+    config: { access: 'public' },
+    preValidation: async (request) => {
+      // An app's WebSocket may only be opened by the app's own pages.
+      if (request.ws && request.headers.origin !== `${publicScheme}//${request.headers.host}`) throw new LabhubError('LABHUB_FOREIGN_ORIGIN');
+    },
+    handler: async (request, reply) => {
+      const target = await fromHost(request);
+      if ('login' in target) return reply.redirect(target.login);
+      return proxyHttp(request, reply, target);
+    },
+    wsHandler: async (browser, request) => {
+      try {
+        const target = await fromHost(request);
+        if ('login' in target) return browser.close(4401, 'open the app from labhub first');
+        await proxyWebSocket(browser, request, target);
+      } catch (error) {
+        closeWith(browser, error);
+      }
+    },
+  });
+  app.route({
+    method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: '/*',
+    constraints: onAppHost,
+    config: { access: 'public', origin: 'own-host' },
+    handler: async (request, reply) => {
+      const target = await fromHost(request);
+      if ('login' in target) throw new LabhubError('LABHUB_UNAUTHENTICATED', 'Open the app from labhub first.');
+      return proxyHttp(request, reply, target);
+    },
+  });
 }

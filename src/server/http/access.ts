@@ -9,6 +9,8 @@ export type Access = 'public' | 'user' | 'author' | 'admin';
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** Whose origin state-changing requests must come from: labhub's (default) or the request's own host (apps on their own subdomain). */
+    origin?: 'public-url' | 'own-host';
   }
   interface FastifyRequest {
     /** The logged-in user, resolved from the session cookie before the handler runs; null when anonymous. */

@@ -19,7 +19,8 @@ export function isSameOrigin(request: FastifyRequest, publicOrigin: string): boo
 export function installOriginCheck(app: FastifyInstance, publicOrigin: string): void {
   app.addHook('onRequest', async (request) => {
     if (safeMethods.has(request.method)) return;
-    if (!isSameOrigin(request, publicOrigin)) throw new LabhubError('LABHUB_FOREIGN_ORIGIN');
+    const expected = request.routeOptions.config.origin === 'own-host' ? `${new URL(publicOrigin).protocol}//${request.headers.host}` : publicOrigin;
+    if (!isSameOrigin(request, expected)) throw new LabhubError('LABHUB_FOREIGN_ORIGIN');
   });
 }
 
