@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { adminRoutes } from './api/admin/routes.js';
 import { authRoutes } from './api/auth/routes.js';
 import { instanceRoutes } from './api/instances/routes.js';
+import { stepRoutes } from './api/steps/routes.js';
 import { labRoutes } from './api/labs/routes.js';
 import { schemaRoutes } from './api/schema/routes.js';
 import { systemRoutes } from './api/system/routes.js';
@@ -25,6 +26,7 @@ import { appRoutes } from './gateway/apps.js';
 import { gatewayRoutes } from './gateway/routes.js';
 import { TerminalSessions } from './gateway/terminal-sessions.js';
 import { InstanceService } from './instances/instance-service.js';
+import { StepService } from './instances/steps.js';
 import { Reconciler, defaultReconcilerOptions, type ReconcilerOptions } from './instances/reconciler.js';
 import { LabCatalog } from './labs/catalog.js';
 import { FileLabSource, type FileLabsOptions } from './labs/file-labs.js';
@@ -35,6 +37,7 @@ import { AuditRepository } from './store/audit.js';
 import { InstanceRepository } from './store/instances.js';
 import { LabRepository } from './store/labs.js';
 import { SessionRepository } from './store/sessions.js';
+import { StepProgressRepository } from './store/step-progress.js';
 import type { Store } from './store/store.js';
 import { UserRepository } from './store/users.js';
 
@@ -112,6 +115,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const terminals = new TerminalSessions(runtime);
   const activity = new ActivityTracker(clock);
   await app.register(instanceRoutes, { services, instances, activity });
+  const progress = new StepProgressRepository(store.db);
+  await app.register(stepRoutes, { services, instances, steps: new StepService(progress, runtime, clock), progress });
   await app.register(gatewayRoutes, { services, instances, runtime, terminals, activity });
   await app.register(appRoutes, {
     instances,

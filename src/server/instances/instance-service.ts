@@ -89,6 +89,11 @@ export class InstanceService {
     return this.instances.list();
   }
 
+  /** Every instance of a lab, for its authors. */
+  ofLab(labName: string): Promise<InstanceRow[]> {
+    return this.instances.list({ labName });
+  }
+
   /** The instance if `user` may see it; others get 404 (they must not learn it exists). */
   async get(id: string, user: UserRow): Promise<InstanceRow> {
     const row = await this.instances.find(id);

@@ -16,9 +16,10 @@ export class InstanceRepository {
     return this.db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  list(filter: { ownerId?: string } = {}): Promise<InstanceRow[]> {
+  list(filter: { ownerId?: string; labName?: string } = {}): Promise<InstanceRow[]> {
     let query = this.db.selectFrom('instances').selectAll().orderBy('created_at', 'desc');
     if (filter.ownerId) query = query.where('owner_id', '=', filter.ownerId);
+    if (filter.labName) query = query.where('lab_name', '=', filter.labName);
     return query.execute();
   }
 

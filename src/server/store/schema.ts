@@ -8,6 +8,7 @@ export interface Database {
   labs: LabsTable;
   lab_versions: LabVersionsTable;
   instances: InstancesTable;
+  step_progress: StepProgressTable;
 }
 
 export interface UsersTable {
@@ -81,4 +82,11 @@ export interface InstancesTable {
   created_at: number;
   updated_at: number;
   expires_at: number | null;
+}
+
+/** A guided step whose check passed in an instance, and when (first time). */
+export interface StepProgressTable {
+  instance_id: string;
+  step: number;
+  passed_at: number;
 }

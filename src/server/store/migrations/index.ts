@@ -4,6 +4,7 @@ import { accounts } from './001-accounts.js';
 import { audit } from './002-audit.js';
 import { labs } from './003-labs.js';
 import { instances } from './004-instances.js';
+import { stepProgress } from './005-step-progress.js';
 
 /** Every migration in order. Names are permanent: never rename or edit one that has shipped; add a new one. */
 export function allMigrations(dialect: Dialect): Record<string, Migration> {
@@ -12,5 +13,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '002-audit': audit(dialect),
     '003-labs': labs(dialect),
     '004-instances': instances(dialect),
+    '005-step-progress': stepProgress(dialect),
   };
 }
