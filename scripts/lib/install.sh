@@ -9,7 +9,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # Debian packages labhub uses at run time: the container engine and what base images are built with.
 runtime_packages=(podman runc uidmap slirp4netns fuse-overlayfs debootstrap qemu-system-x86 qemu-utils busybox-static xorriso socat)
 # Extra packages the test suite needs: a browser for the end-to-end tests and PostgreSQL's server.
-test_packages=(chromium postgresql)
+test_packages=(chromium postgresql gcc)
 
 install_debian_packages() {
   local missing=()

@@ -61,3 +61,19 @@ export function formatDateTime(iso: string): string {
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
+
+/** A countdown as clocks show it: "1:02:03", "52:14", "0:09"; never negative. */
+export function formatCountdown(seconds: number): string {
+  const total = Math.max(0, Math.ceil(seconds));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const rest = String(total % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${rest}` : `${minutes}:${rest}`;
+}
+
+const clockTime = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
+
+/** The time of day of a moment: "15:32" or "3:32 PM", as the browser's locale writes it. */
+export function formatClockTime(iso: string): string {
+  return clockTime.format(new Date(iso));
+}

@@ -6,6 +6,7 @@ import { RequireAdmin } from './components/require-admin.js';
 import { RequireAuth } from './components/require-auth.js';
 import { RequireAuthor } from './components/require-author.js';
 import { Loading } from './components/status.js';
+import { workspaceLayout } from './layout.js';
 
 // One chunk per page: a learner never downloads the admin pages, and nobody downloads what they do not open.
 const LoginPage = lazy(() => import('./pages/login-page.js'));
@@ -14,7 +15,8 @@ const LabPage = lazy(() => import('./pages/lab-page.js'));
 // The editor brings CodeMirror; only authors who open it download it.
 const LabEditorPage = lazy(() => import('./pages/lab-editor-page.js'));
 const InstancesPage = lazy(() => import('./pages/instances-page.js'));
-const InstancePage = lazy(() => import('./pages/instance-page.js'));
+// The workspace brings xterm.js, and noVNC for machines with a desktop.
+const WorkspacePage = lazy(() => import('./pages/workspace-page.js'));
 const AdminLayout = lazy(() => import('./pages/admin/admin-layout.js'));
 const UsersPage = lazy(() => import('./pages/admin/users-page.js'));
 const NotFoundPage = lazy(() => import('./pages/not-found-page.js'));
@@ -55,7 +57,7 @@ export function createRouter() {
               ],
             },
             { path: 'instances', element: <InstancesPage /> },
-            { path: 'instances/:id', element: <InstancePage /> },
+            { path: 'instances/:id', element: <WorkspacePage />, handle: workspaceLayout },
             {
               path: 'admin',
               element: <RequireAdmin />,

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
@@ -12,10 +15,40 @@ export const resultsDir = fileURLToPath(new URL('../../test-results/', import.me
 const executablePath = process.env.LABHUB_CHROMIUM ?? '/usr/bin/chromium';
 
 export function launchBrowser(): Promise<Browser> {
+  const shim = noNetlinkShim();
   return chromium.launch({
     executablePath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    ...(shim && { env: { ...process.env, LD_PRELOAD: shim } }),
   });
+}
+
+let shimPath: string | null | undefined;
+
+/**
+ * Every instance gets a Podman network, so interfaces come and go while browser tests run, and
+ * Chromium fails requests in flight when they do (see no-netlink.c). The shim that stops it is
+ * built once per version of its source with the C compiler; without a compiler the browser runs
+ * as it is (and the tests may flake).
+ */
+function noNetlinkShim(): string | undefined {
+  if (shimPath !== undefined) return shimPath ?? undefined;
+  const source = fileURLToPath(new URL('./no-netlink.c', import.meta.url));
+  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 12);
+  const target = path.join(tmpdir(), `labhub-no-netlink-${hash}.so`);
+  if (!existsSync(target)) {
+    // Built beside the target and renamed into place: test files in parallel never load half a file.
+    const partial = `${target}.${process.pid}`;
+    const built = spawnSync('cc', ['-shared', '-fPIC', '-O2', '-o', partial, source, '-ldl'], { encoding: 'utf8' });
+    if (built.status !== 0) {
+      console.warn(`browser tests: no netlink shim (${(built.stderr || String(built.error)).trim()}); network changes may fail requests`);
+      shimPath = null;
+      return undefined;
+    }
+    renameSync(partial, target);
+  }
+  shimPath = target;
+  return target;
 }
 
 /** An HTTP error the test causes on purpose (Chromium logs every 4xx as a console error). */

@@ -57,12 +57,12 @@ export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Pr
     '/api/instances/:id/machines/:machine/terminal',
     { websocket: true, config: { access: 'user' }, preValidation: authorize('terminal') },
     async (ws: WebSocket, request) => {
+      // Keystrokes and the first resize sent while the terminal is being opened wait in the socket until it is attached.
+      ws.pause();
       const ref = await opened(request, 'terminal');
       const disconnected = activity.connected(ref.instanceId);
       ws.on('close', disconnected);
       keepAlive(ws);
-      // Keystrokes typed while the terminal is being opened wait in the socket until it is attached.
-      ws.pause();
       try {
         await terminals.attach(ref, ws, { canWrite: true, onInput: () => activity.input(ref.instanceId) });
         ws.resume();
@@ -76,12 +76,12 @@ export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Pr
     '/api/instances/:id/machines/:machine/vnc',
     { websocket: true, config: { access: 'user' }, preValidation: authorize('desktop') },
     async (ws: WebSocket, request) => {
+      // Input that arrives while the backend is being opened waits in the socket.
+      ws.pause();
       const ref = await opened(request, 'desktop');
       const disconnected = activity.connected(ref.instanceId);
       ws.on('close', disconnected);
       keepAlive(ws);
-      // Input that arrives while the backend is being opened waits in the socket.
-      ws.pause();
       try {
         const backend = await runtime.openVnc(ref);
         if (ws.readyState !== ws.OPEN) return void backend.destroy();

@@ -68,6 +68,15 @@ export function usePowerAction(id: string) {
   });
 }
 
+/** Pushes the instance's time limit back (`expiresAt` moves later); the server refuses past the lab's maximum. */
+export function useExtendInstance(id: string) {
+  const changed = useInstanceChanged();
+  return useMutation({
+    mutationFn: async () => (await apiFetch<{ instance: Instance }>(`${instancePath(id)}/extend`, { method: 'POST' })).instance,
+    onSuccess: changed,
+  });
+}
+
 export function useDeleteInstance(id: string) {
   const queryClient = useQueryClient();
   return useMutation({

@@ -1,9 +1,10 @@
 import { Suspense, useEffect, useRef } from 'react';
-import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { Link, NavLink, Outlet, useLocation, useMatches, useNavigate } from 'react-router-dom';
 import { useLogout } from '../api/auth.js';
 import { errorMessage } from '../api/client.js';
 import { useCanAuthor } from '../hooks/use-can-author.js';
 import { useCurrentUser } from '../hooks/use-current-user.js';
+import { isWorkspaceLayout } from '../layout.js';
 import { Button } from './button.js';
 import { LogOutIcon } from './icons.js';
 import { Logo } from './logo.js';
@@ -21,6 +22,7 @@ export function AppShell() {
   const location = useLocation();
   const main = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
+  const workspace = useMatches().some((match) => isWorkspaceLayout(match.handle));
 
   // After a client-side navigation, start reading (and tabbing) at the new page, as a full page load would.
   useEffect(() => {
@@ -44,7 +46,7 @@ export function AppShell() {
     });
 
   return (
-    <div className="shell">
+    <div className={workspace ? 'shell shell--workspace' : 'shell'}>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
@@ -94,7 +96,7 @@ export function AppShell() {
           </div>
         </div>
       </header>
-      <main id="main" className="main" tabIndex={-1} ref={main}>
+      <main id="main" className={workspace ? 'main main--workspace' : 'main'} tabIndex={-1} ref={main}>
         <Suspense fallback={<Loading />}>
           <Outlet />
         </Suspense>

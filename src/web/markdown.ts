@@ -1,0 +1,59 @@
+import DOMPurify from 'dompurify';
+import { Marked } from 'marked';
+
+/**
+ * Lab instructions are Markdown from lab authors, whom the page trusts less than labhub itself.
+ * Two layers keep anything executable out of the page:
+ *
+ * 1. HTML written into the Markdown is shown as text, never parsed: even an inert parse makes
+ *    Chromium run the CSP check of handlers such as `<img onerror>` (logged as violations),
+ *    and anything the Markdown syntax cannot say is not needed for instructions.
+ * 2. The HTML that Markdown makes is sanitized (DOMPurify): `javascript:` links and the like go.
+ *
+ * The Content-Security-Policy (no inline script) would block what slipped through anyway.
+ */
+const markdown = new Marked({
+  gfm: true,
+  renderer: {
+    html: ({ text, block }) => (block ? `<p>${escapeHtml(text.trim())}</p>\n` : escapeHtml(text)),
+    // Commands come with a Copy button; its clicks are handled by the page (copyButtonText).
+    code: ({ text, lang, escaped }) => {
+      const language = lang?.match(/^[\w-]+/)?.[0];
+      const code = `<code${language ? ` class="language-${language}"` : ''}>${escaped ? text : escapeHtml(text)}\n</code>`;
+      return `<div class="code-block"><pre>${code}</pre><button type="button" class="code-block__copy" data-copy-code>Copy</button></div>\n`;
+    },
+  },
+});
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+// An instance of its own, so the hook below changes no other user of DOMPurify.
+const purify = DOMPurify(window);
+purify.addHook('afterSanitizeAttributes', (node) => {
+  // Links open beside the workspace, never in place of it, and learn nothing about it.
+  if (node.tagName === 'A' && node.hasAttribute('href')) {
+    node.setAttribute('target', '_blank');
+    node.setAttribute('rel', 'noopener noreferrer');
+  }
+});
+
+/** Markdown as sanitized HTML, ready for `dangerouslySetInnerHTML`. */
+export function renderMarkdown(source: string): string {
+  const html = markdown.parse(source, { async: false });
+  return purify.sanitize(html, {
+    USE_PROFILES: { html: true },
+    FORBID_TAGS: ['style', 'form', 'textarea', 'select', 'iframe', 'object', 'embed'],
+    FORBID_ATTR: ['style'],
+  });
+}
+
+/** The code a Copy button of `renderMarkdown`'s output copies, or undefined when `target` is not such a button. */
+export function copyButtonText(target: EventTarget | null): { button: HTMLButtonElement; text: string } | undefined {
+  if (!(target instanceof Element)) return undefined;
+  const button = target.closest<HTMLButtonElement>('button[data-copy-code]');
+  const code = button?.parentElement?.querySelector('pre');
+  if (!button || !code) return undefined;
+  return { button, text: (code.textContent ?? '').replace(/\n$/, '') };
+}

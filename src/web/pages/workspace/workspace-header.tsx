@@ -1,0 +1,78 @@
+import { Link } from 'react-router-dom';
+import type { Instance } from '../../../common/instances.js';
+import { BookIcon } from '../../components/icons.js';
+import { InstanceStatusBadge, progressText } from '../../components/instance-status.js';
+import { useDocumentTitle } from '../../hooks/use-document-title.js';
+import { formatDateTime, formatRelative } from '../../format.js';
+import { PowerActions, type PowerMutation } from './power-actions.js';
+import { TimeLeft } from './time-limits.js';
+
+export interface WorkspaceHeaderProps {
+  instance: Instance;
+  yours: boolean;
+  power: PowerMutation;
+  instructions: { shown: boolean; toggle(): void; paneId: string; shortcut: string };
+}
+
+/** The lab's title, what the instance is doing right now, the time it has left, and its power buttons. */
+export function WorkspaceHeader({ instance, yours, power, instructions }: WorkspaceHeaderProps) {
+  useDocumentTitle(instance.lab.title);
+  const progress = progressText(instance);
+  return (
+    <header className="workspace-header">
+      <div className="workspace-header__identity">
+        <div className="workspace-header__headline">
+          <h1 className="workspace-header__title">{instance.lab.title}</h1>
+          <InstanceStatusBadge instance={instance} />
+        </div>
+        <p className="workspace-header__line">
+          {/* A failure is told in full below the header; here it is only named. */}
+          <span className={`workspace-header__progress workspace-header__progress--${instance.status}`} role="status">
+            {instance.status === 'failed' ? statusSentence(instance) : (progress ?? statusSentence(instance))}
+          </span>
+          <span className="workspace-header__meta">
+            {yours ? 'Your instance' : `Instance of ${instance.owner}`} of <Link to={`/labs/${encodeURIComponent(instance.lab.name)}`}>{instance.lab.name}</Link>, version {instance.lab.version} · started{' '}
+            <time dateTime={instance.createdAt} title={formatDateTime(instance.createdAt)}>
+              {formatRelative(instance.createdAt)}
+            </time>
+          </span>
+        </p>
+      </div>
+      <div className="workspace-header__actions">
+        <TimeLeft instance={instance} />
+        <PowerActions instance={instance} power={power} yours={yours} />
+        <button
+          type="button"
+          className={instructions.shown ? 'button button--small button--secondary toggle-button toggle-button--on' : 'button button--small button--secondary toggle-button'}
+          aria-expanded={instructions.shown}
+          aria-controls={instructions.paneId}
+          aria-keyshortcuts={instructions.shortcut}
+          title={`${instructions.shown ? 'Hide' : 'Show'} the instructions (${instructions.shortcut})`}
+          onClick={instructions.toggle}
+        >
+          <BookIcon size={16} />
+          Instructions
+        </button>
+      </div>
+    </header>
+  );
+}
+
+function statusSentence(instance: Instance): string {
+  switch (instance.status) {
+    case 'running':
+      return 'All machines are up.';
+    case 'paused':
+      return 'The machines are frozen; Resume carries on where they were.';
+    case 'stopped':
+      return 'The machines are off; their disks are kept. Start turns them back on.';
+    case 'starting':
+      return 'Starting the machines…';
+    case 'stopping':
+      return 'Stopping the machines…';
+    case 'deleting':
+      return 'Removing the machines…';
+    case 'failed':
+      return instance.desired === 'running' ? 'Could not start.' : 'Failed.';
+  }
+}
