@@ -17,6 +17,8 @@ export const InstanceMachine = Type.Object({
   state: MachineStateView,
   message: Type.Optional(Type.String()),
   access: Type.Array(MachineAccessView),
+  /** The HTTP apps the machine declares, each with the link that opens it (same origin; it redirects to the app's own host when there is one). */
+  apps: Type.Array(Type.Object({ port: Type.Integer(), url: Type.String() })),
 });
 export type InstanceMachine = Static<typeof InstanceMachine>;
 

@@ -100,6 +100,14 @@ describe('HTTP apps, path mode', { timeout: 600_000 }, () => {
     assert.deepEqual(setCookies, ['app=1'], 'the app cannot overwrite the session cookie');
   });
 
+  test('the instance lists each app with its link', async () => {
+    const { instance } = (await (await get(`/api/instances/${id}`)).json()) as { instance: { machines: { apps: unknown }[] } };
+    assert.deepEqual(instance.machines[0]?.apps, [
+      { port: 8080, url: `/apps/${id}/web/8080/` },
+      { port: 8081, url: `/apps/${id}/web/8081/` },
+    ]);
+  });
+
   test('only declared ports, only for people who may see the instance', async () => {
     assert.equal((await get(`/apps/${id}/web/22/`)).status, 404);
     assert.equal((await get(`/apps/${id}/nosuch/8080/`)).status, 404);
@@ -188,6 +196,11 @@ describe('HTTP apps, one host per app (LABHUB_APPS_DOMAIN)', { timeout: 600_000 
     const otherApp = await requestAs(fixture.server, `8081-web-${fixture.id}.apps.test`, '/', { cookie: appCookie });
     assert.equal(otherApp.status, 302, 'an app cookie opens only its own app');
     assert.match(String(otherApp.headers.location), /\/api\/apps\/open\?instance=/);
+  });
+
+  test('the instance links each app through the ticket endpoint', async () => {
+    const { instance } = (await (await fixture.get(`/api/instances/${fixture.id}`)).json()) as { instance: { machines: { apps: { url: string }[] }[] } };
+    assert.equal(instance.machines[0]?.apps[0]?.url, `/api/apps/open?instance=${fixture.id}&machine=web&port=8080`);
   });
 
   test('without an app session the app host sends the browser to the main origin; others cannot open it; path mode is off', async () => {

@@ -178,6 +178,14 @@ export async function appRoutes(app: FastifyInstance, deps: AppRouteDeps): Promi
 
 }
 
+/** The same-origin link that opens an app: path mode's URL, or the ticket endpoint that leads to the app's own host. */
+export function appEntryUrl(appsDomain: string | undefined): (instanceId: string, machine: string, port: number) => string {
+  return (instanceId, machine, port) =>
+    appsDomain
+      ? `/api/apps/open?instance=${encodeURIComponent(instanceId)}&machine=${encodeURIComponent(machine)}&port=${port}`
+      : `/apps/${encodeURIComponent(instanceId)}/${encodeURIComponent(machine)}/${port}/`;
+}
+
 /** The Cookie header without the named cookies. */
 export function withoutCookies(header: string | undefined, names: string[]): string {
   if (!header) return '';

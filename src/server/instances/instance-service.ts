@@ -19,7 +19,7 @@ export interface OwnerNames {
   usernames(ids: string[]): Promise<Map<string, string>>;
 }
 
-type StoredMachine = Omit<InstanceMachine, 'access'>;
+type StoredMachine = Omit<InstanceMachine, 'access' | 'apps'>;
 type Desired = InstanceRow['desired'];
 
 /** How the status reads while the runtime is being moved to each desired state, and once it is there. */
@@ -229,23 +229,40 @@ function expiryFrom(now: number, lab: NormalizedLab): number | null {
   return lab.limits.timeLimitSeconds > 0 ? now + lab.limits.timeLimitSeconds * 1000 : null;
 }
 
-/** The API view of an instance. `idleStopAt`: when it will be stopped for inactivity, if nothing happens before. */
-export function toInstance(row: InstanceRow, owner: string, idleStopAt: number | null = null): Instance {
+/** What the API view adds to the stored instance. */
+export interface InstanceViewContext {
+  owner: string;
+  /** When it will be stopped for inactivity, if nothing happens before. */
+  idleStopAt: number | null;
+  /** The link that opens an app of a machine. */
+  appUrl: (instanceId: string, machine: string, port: number) => string;
+}
+
+/** The API view of an instance. */
+export function toInstance(row: InstanceRow, context: InstanceViewContext): Instance {
   const lab = snapshotOf(row);
   const stored = machinesOf(row);
   return {
     id: row.id,
-    owner,
+    owner: context.owner,
     lab: { name: lab.name, title: lab.title, version: row.lab_version },
     status: row.status,
     desired: row.desired,
     message: row.message,
     machines: lab.machines.map((machine) => {
       const seen = stored.find((m) => m.name === machine.name);
-      return { name: machine.name, type: machine.type, state: seen?.state ?? 'pending', ...(seen?.message && { message: seen.message }), access: machine.access };
+      const ports = machine.access.flatMap((access) => (typeof access === 'object' ? [access.http] : []));
+      return {
+        name: machine.name,
+        type: machine.type,
+        state: seen?.state ?? 'pending',
+        ...(seen?.message && { message: seen.message }),
+        access: machine.access,
+        apps: ports.map((port) => ({ port, url: context.appUrl(row.id, machine.name, port) })),
+      };
     }),
     createdAt: new Date(row.created_at).toISOString(),
     expiresAt: row.expires_at === null ? null : new Date(row.expires_at).toISOString(),
-    idleStopAt: idleStopAt === null ? null : new Date(idleStopAt).toISOString(),
+    idleStopAt: context.idleStopAt === null ? null : new Date(context.idleStopAt).toISOString(),
   };
 }

@@ -14,11 +14,6 @@ export function machineSocketUrl(instanceId: string, machine: string, channel: M
   return url.href;
 }
 
-/** Where an HTTP app inside a machine is served (path mode); opened in a new tab. */
-export function appUrl(instanceId: string, machine: string, port: number): string {
-  return `/apps/${encodeURIComponent(instanceId)}/${encodeURIComponent(machine)}/${port}/`;
-}
-
 /**
  * The part of a WebSocket the terminal and desktop use. A browser WebSocket is one; tests and
  * other transports can hand in anything else with this shape.

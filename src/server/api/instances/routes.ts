@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../../../common/api.js';
 import { CreateInstanceRequest, InstanceList, InstanceParams, InstanceResponse, PowerParams } from '../../../common/instances.js';
 import { currentUser } from '../../http/access.js';
+import { appEntryUrl } from '../../gateway/apps.js';
 import { toInstance, type InstanceService } from '../../instances/instance-service.js';
 import type { ActivityTracker } from '../../gateway/activity.js';
 import { idleDeadline } from '../../instances/limits.js';
@@ -12,7 +13,9 @@ import type { Services } from '../../services.js';
 export const instanceRoutes: FastifyPluginAsyncTypebox<{ services: Services; instances: InstanceService; activity: ActivityTracker }> = async (app, { services, instances, activity }) => {
   const { users, audit } = services;
   const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
-  const view = async (row: InstanceRow) => toInstance(row, (await users.usernames([row.owner_id])).get(row.owner_id) ?? '?', idleDeadline(row, activity));
+  const appUrl = appEntryUrl(services.config.appsDomain);
+  const viewWith = (row: InstanceRow, owner: string) => toInstance(row, { owner, idleStopAt: idleDeadline(row, activity), appUrl });
+  const view = async (row: InstanceRow) => viewWith(row, (await users.usernames([row.owner_id])).get(row.owner_id) ?? '?');
 
   app.post(
     '/api/instances',
@@ -34,7 +37,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ services: Services; ins
     async (request) => {
       const rows = await instances.list(currentUser(request));
       const names = await users.usernames([...new Set(rows.map((row) => row.owner_id))]);
-      return { instances: rows.map((row) => toInstance(row, names.get(row.owner_id) ?? '?', idleDeadline(row, activity))) };
+      return { instances: rows.map((row) => viewWith(row, names.get(row.owner_id) ?? '?')) };
     },
   );
 

@@ -1,6 +1,5 @@
 import { lazy, Suspense, useEffect } from 'react';
 import type { InstanceMachine } from '../../../common/instances.js';
-import { appUrl } from '../../api/ws.js';
 import type { MachineAvailability } from '../../components/connection-notice.js';
 import { DesktopIcon, ExternalLinkIcon, GlobeIcon, TerminalIcon } from '../../components/icons.js';
 import { Loading } from '../../components/status.js';
@@ -17,10 +16,6 @@ export type MachineViewKind = 'terminal' | 'desktop';
 /** The ways into a machine that show inside the workspace, in tab order. */
 export function viewsOf(machine: InstanceMachine): MachineViewKind[] {
   return (['terminal', 'desktop'] as const).filter((view) => machine.access.includes(view));
-}
-
-function appPorts(machine: InstanceMachine): number[] {
-  return machine.access.flatMap((access) => (typeof access === 'object' ? [access.http] : []));
 }
 
 const viewLabels: Record<MachineViewKind, string> = { terminal: 'Terminal', desktop: 'Desktop' };
@@ -45,7 +40,7 @@ export interface MachinePaneProps {
 /** One machine: tabs for its terminal and desktop, links to its apps, and the views themselves. */
 export function MachinePane({ instanceId, machine, hidden, view, onView, opened, focusSignal, availability, onLost, shortcuts }: MachinePaneProps) {
   const views = viewsOf(machine);
-  const ports = appPorts(machine);
+  const apps = machine.apps;
   const hasDesktop = views.includes('desktop');
   useEffect(() => {
     if (hasDesktop) void loadDesktopView();
@@ -71,11 +66,11 @@ export function MachinePane({ instanceId, machine, hidden, view, onView, opened,
             }))}
           />
         )}
-        {ports.length > 0 && (
+        {apps.length > 0 && (
           <ul className="app-links" aria-label={`Apps on ${machine.name}`}>
-            {ports.map((port) => (
+            {apps.map(({ port, url }) => (
               <li key={port}>
-                <a className="app-link" href={appUrl(instanceId, machine.name, port)} target="_blank" rel="noopener noreferrer">
+                <a className="app-link" href={url} target="_blank" rel="noopener noreferrer">
                   <GlobeIcon size={15} />
                   App on port {port}
                   <ExternalLinkIcon size={14} />
@@ -104,7 +99,7 @@ export function MachinePane({ instanceId, machine, hidden, view, onView, opened,
       {views.length === 0 && (
         <div className="machine-pane__empty">
           <p className="machine-pane__empty-title">{machine.name} has no terminal or desktop</p>
-          <p>{ports.length > 0 ? 'Open its apps with the links above; they open in a new tab.' : 'The lab offers no way into it from the browser.'}</p>
+          <p>{apps.length > 0 ? 'Open its apps with the links above; they open in a new tab.' : 'The lab offers no way into it from the browser.'}</p>
         </div>
       )}
     </section>
