@@ -71,3 +71,27 @@ export const ErrorResponse = Type.Object({
     details: Type.Optional(Type.Object({}, { additionalProperties: true })),
   }),
 });
+
+export const AuditEvent = Type.Object({
+  id: Type.Integer(),
+  at: Type.String({ format: 'date-time' }),
+  actor: Type.Union([Type.String(), Type.Null()]),
+  action: Type.String(),
+  target: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  detail: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+});
+export type AuditEvent = Static<typeof AuditEvent>;
+
+export const AuditQuery = Type.Object(
+  {
+    actor: Type.Optional(Type.String({ maxLength: 200 })),
+    action: Type.Optional(Type.String({ maxLength: 64 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+    before: Type.Optional(Type.Integer({ minimum: 1, description: 'only events older than this id (paging)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const AuditList = Type.Object({ events: Type.Array(AuditEvent) });
+export type AuditList = Static<typeof AuditList>;

@@ -124,6 +124,26 @@ for (const dialect of dialects) {
       assert.deepEqual(audit.map((a) => a.action), ['user.create', 'user.update', 'user.update', 'user.update']);
     });
 
+    test('admins read the audit log, newest first, filtered and paged', async () => {
+      const cookie = await t.adminCookie();
+      await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'wrong-password' } });
+      const all = await t.app.inject({ method: 'GET', url: '/api/admin/audit?limit=500', headers: { cookie } });
+      assert.equal(all.statusCode, 200);
+      const events = all.json().events as { id: number; action: string; actor: string }[];
+      assert.ok(events.some((e) => e.action === 'login.failed' && e.actor === 'admin'));
+      assert.deepEqual(events.map((e) => e.id), [...events.map((e) => e.id)].sort((a, b) => b - a), 'newest first');
+      const failures = (await t.app.inject({ method: 'GET', url: '/api/admin/audit?action=login.failed', headers: { cookie } })).json().events;
+      assert.ok(failures.length > 0 && failures.every((e: { action: string }) => e.action === 'login.failed'));
+      const page = (await t.app.inject({ method: 'GET', url: `/api/admin/audit?limit=2&before=${events[0]!.id}`, headers: { cookie } })).json().events;
+      assert.equal(page.length, 2);
+      assert.ok(page.every((e: { id: number }) => e.id < events[0]!.id));
+      const userCookie = await t.userCookie('snoop');
+      assert.equal((await t.app.inject({ method: 'GET', url: '/api/admin/audit', headers: { cookie: userCookie } })).statusCode, 403);
+      const bad = await t.app.inject({ method: 'GET', url: '/api/admin/audit?limit=9999', headers: { cookie } });
+      assert.equal(bad.statusCode, 400);
+      assert.equal(bad.json().error.details.problems[0].path, 'querystring.limit');
+    });
+
     test('the last active admin cannot be demoted or disabled', async () => {
       const cookie = await t.adminCookie();
       const demote = await t.app.inject({ method: 'PATCH', url: '/api/admin/users/admin', headers: { cookie }, payload: { role: 'user' } });

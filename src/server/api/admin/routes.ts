@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { CreateUserRequest, ErrorResponse, UpdateUserRequest, User, UserList, UsernameParams } from '../../../common/api.js';
+import { AuditList, AuditQuery, CreateUserRequest, ErrorResponse, UpdateUserRequest, User, UserList, UsernameParams } from '../../../common/api.js';
 import { hashPassword } from '../../auth/passwords.js';
 import { LabhubError } from '../../errors.js';
 import { currentUser } from '../../http/access.js';
@@ -72,6 +72,26 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         detail: { changed: password !== undefined ? [...changed, 'password'] : changed, ...(role !== undefined && { role }), ...(disabled !== undefined && { disabled }) },
       });
       return { user: toUser(updated ?? target) };
+    },
+  );
+
+  app.get(
+    '/api/admin/audit',
+    { config: { access: 'admin' }, schema: { tags: ['admin'], summary: 'The audit log, newest first; filter by actor or action, page with `before`', querystring: AuditQuery, response: { 200: AuditList, ...errors } } },
+    async (request) => {
+      const { actor, action, limit = 100, before } = request.query;
+      const rows = await audit.list({ limit, ...(actor && { actor }), ...(action && { action }), ...(before !== undefined && { before }) });
+      return {
+        events: rows.map((row) => ({
+          id: Number(row.id),
+          at: new Date(row.at).toISOString(),
+          actor: row.actor,
+          action: row.action,
+          target: row.target,
+          ip: row.ip,
+          detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null,
+        })),
+      };
     },
   );
 };
