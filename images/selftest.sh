@@ -5,8 +5,10 @@
 # date" in < 3 s; labhub/shell runs ping/ip/curl; labhub/desktop answers RFB on
 # 5900 (read inside the container); the tiny VM boots in labhub/vm-launcher on an
 # --internal network next to a labhub/shell peer: serial shell (hi-42, boot time),
-# ping both ways by name, VNC socket, QMP powerdown, persistence on the same overlay,
-# SIGTERM stop; containerdisk.sh output (/disk/disk.qcow2 owned by 107).
+# ping both ways by name, VNC, a TCP port of the VM reached from the launcher, QMP
+# powerdown, persistence on the same overlay, SIGTERM stop, a disk that cannot boot;
+# containerdisk.sh output (/disk/disk.qcow2 owned by 107). The VM's channels live in
+# the launcher's network namespace: the checks reach them with nsenter.
 # Everything it creates (containers, network, images, temp dirs) is removed at
 # the end. The tiny disk goes to --out DIR (default: a temp dir). Needs python3.
 set -euo pipefail
@@ -34,11 +36,12 @@ bad() { printf 'FAIL %s\n' "$*"; fails=$((fails + 1)); }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
-# serial SOCK T0 CMD... — wait for the tiny VM's prompt on its serial socket, print
+# serial PID T0 CMD... — wait for the tiny VM's prompt on its serial console (the
+# abstract socket @labhub-vm/serial in the network namespace of PID), print
 # "prompt <seconds since T0>", then run each CMD and print its output
 cat >"$TMP/serial.py" <<'EOF'
 import re, socket, sys, time
-sock, t0, cmds = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+sock, t0, cmds = "\0labhub-vm/serial", float(sys.argv[1]), sys.argv[2:]
 prompt = re.compile(rb"root@[^:\s]*:[^#\n]*# (\x1b\[6n)?$")
 end = time.time() + 60
 while True:
@@ -76,7 +79,8 @@ for cmd in cmds:
     until(30)
     print("\n".join(buf.decode(errors="replace").replace("\r", "").split("\n")[1:-1]), flush=True)
 EOF
-serial() { python3 "$TMP/serial.py" "$@"; }
+serial() { local pid=$1; shift; nsenter -t "$pid" -n python3 "$TMP/serial.py" "$@"; }
+vmpid() { "${P[@]}" inspect -f '{{.State.Pid}}' "$VM"; }
 
 echo "== build"
 for n in $("$HERE/build.sh" --list); do
@@ -108,29 +112,34 @@ done
 "${P[@]}" rm -f -t 5 "$DESK" >/dev/null
 
 echo "== tiny VM in labhub/vm-launcher"
-mkdir -p "$TMP/sock" "$TMP/disk"
+mkdir -p "$TMP/disk"
 "${P[@]}" network create --internal "$NET" >/dev/null
 "${P[@]}" run -d --name "$PEER" --network "$NET" --no-hosts "${U[@]}" labhub/shell >/dev/null
 startvm() {
   T0=$(now)
   "${P[@]}" run -d --name "$VM" --hostname "$VM" --network "$NET" --no-hosts \
     --cap-add NET_ADMIN --cap-add NET_RAW --device /dev/net/tun "${U[@]}" \
-    -v "$TMP/sock:/run/labhub-vm" -v "$TMP/disk:/vm/disk" -v "$(realpath "$OUT"):/images:ro" \
+    -v "$TMP/disk:/vm/disk" -v "$(realpath "$OUT"):/images:ro" \
     -e VM_DISK=/vm/disk/disk.qcow2 -e VM_BASE_DISK=/images/tiny.qcow2 \
     -e VM_KERNEL=/images/tiny.vmlinuz -e VM_INITRD=/images/tiny.initrd \
     -e VM_MEMORY_MIB=256 -e VM_ACCEL=tcg labhub/vm-launcher >/dev/null
 }
 startvm
-out=$(serial "$TMP/sock/serial.sock" "$T0" 'echo hi-$((6*7))' "ping -c1 -W3 $PEER >/dev/null && echo ping-ok" \
-  'echo persisted-$((6*7)) >/root/file; sync; echo written') || true
+out=$(serial "$(vmpid)" "$T0" 'echo hi-$((6*7))' "ping -c1 -W3 $PEER >/dev/null && echo ping-ok" \
+  'echo persisted-$((6*7)) >/root/file; sync; echo written' \
+  'mkdir -p /tmp/www; echo web-$((6*7)) >/tmp/www/index.html; httpd -p 8080 -h /tmp/www; echo httpd') || true
 grep -q '^hi-42$' <<<"$out" && ok "serial shell answers hi-42, boot to prompt $(sed -n 's/^prompt //p' <<<"$out") s" || bad "serial: $out"
 grep -q '^ping-ok$' <<<"$out" && ok "VM pings $PEER by name" || bad "VM -> peer ping: $out"
 "${P[@]}" exec "$PEER" ping -c1 -W3 "$VM" >/dev/null && ok "peer pings the VM as $VM" || bad "peer -> VM ping"
-v=$(python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(s.recv(12).decode().strip())" "$TMP/sock/vnc.sock")
-[[ $v == 'RFB 003.008' ]] && ok "vnc.sock answers $v" || bad "vnc.sock '$v'"
-python3 - "$TMP/sock/qmp.sock" <<'EOF'
+"${P[@]}" logs "$VM" 2>/dev/null | grep -q '^labhub: booted after' && ok "the launcher reports the boot: $("${P[@]}" logs "$VM" 2>/dev/null | grep '^labhub: booted')" || bad "no 'labhub: booted' line"
+v=$(nsenter -t "$(vmpid)" -n python3 -c "import socket; s=socket.create_connection(('127.0.0.1', 5900)); print(s.recv(12).decode().strip())")
+[[ $v == 'RFB 003.008' ]] && ok "VNC (127.0.0.1:5900 in the launcher) answers $v" || bad "VNC '$v'"
+ip=$("${P[@]}" inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$VM")
+w=$(nsenter -t "$(vmpid)" -n python3 -c "import socket,sys; s=socket.create_connection((sys.argv[1], 8080), 5); s.sendall(b'GET / HTTP/1.0\r\n\r\n'); print(s.makefile().read().strip().split()[-1])" "$ip" 2>&1)
+[[ $w == web-42 ]] && ok "TCP to the VM ($ip:8080) from the launcher's namespace" || bad "TCP to the VM: '$w'"
+nsenter -t "$(vmpid)" -n python3 - <<'EOF'
 import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
+s = socket.socket(socket.AF_UNIX); s.connect("\0labhub-vm/qmp"); f = s.makefile("rw")
 f.readline(); f.write('{"execute": "qmp_capabilities"}\n'); f.flush(); f.readline()
 f.write('{"execute": "system_powerdown"}\n'); f.flush(); f.readline()
 EOF
@@ -138,10 +147,20 @@ t=$(now)
 if timeout 30 "${P[@]}" wait "$VM" >/dev/null; then ok "QMP system_powerdown: container exited after $(since "$t") s"; else bad "no exit after system_powerdown"; fi
 "${P[@]}" rm -f "$VM" >/dev/null
 startvm
-out=$(serial "$TMP/sock/serial.sock" "$T0" 'cat /root/file') || true
+out=$(serial "$(vmpid)" "$T0" 'cat /root/file') || true
 grep -q '^persisted-42$' <<<"$out" && ok "file persisted across a restart on the same overlay" || bad "persistence: $out"
 t=$(now)
 "${P[@]}" stop -t 10 "$VM" >/dev/null && ok "SIGTERM stop in $(since "$t") s"
+c=$("${P[@]}" inspect -f '{{.State.ExitCode}}' "$VM")
+[[ $c == 0 ]] && ok "stopped launcher exit code 0" || bad "stopped launcher exit code $c"
+"${P[@]}" rm -f "$VM" >/dev/null
+qemu-img create -q -f qcow2 "$TMP/disk/zeros.qcow2" 64M
+t=$(now)
+"${P[@]}" run -d --name "$VM" --network "$NET" --no-hosts --cap-add NET_ADMIN --cap-add NET_RAW --device /dev/net/tun "${U[@]}" \
+  -v "$TMP/disk:/vm/disk" -e VM_DISK=/vm/disk/zeros.qcow2 -e VM_ACCEL=tcg labhub/vm-launcher >/dev/null
+c=$(timeout 60 "${P[@]}" wait "$VM" 2>/dev/null || echo timeout)
+e=$("${P[@]}" logs "$VM" 2>&1 | tail -n1)
+[[ $c == 3 && $e == *'not bootable'* ]] && ok "a disk of zeros: exit 3 after $(since "$t") s, '$e'" || bad "disk of zeros: exit $c, '$e'"
 
 echo "== containerdisk.sh"
 "$HERE/containerdisk.sh" "$OUT/tiny.qcow2" "$CDISK" >/dev/null

@@ -102,6 +102,60 @@ describe('instances API on the local runtime', { timeout: 600_000 }, () => {
     }
   });
 
+  test('the tiny-vm lab runs: its terminal is the serial console, its screen answers RFB, and it stops, starts and resets', async () => {
+    const created = await t.app.inject({ method: 'POST', url: '/api/instances', headers: { cookie: ann }, payload: { lab: 'tiny-vm' } });
+    assert.equal(created.statusCode, 201, created.body);
+    const { id } = created.json().instance;
+    try {
+      const running = await waitFor(id, ann, 'running');
+      assert.deepEqual(running.machines.map((m: { name: string; type: string; state: string }) => `${m.name}:${m.type}:${m.state}`), ['tiny:vm:running']);
+      const ref = { instanceId: id, machine: 'tiny' };
+      const terminal = await runtime.openTerminal(ref, { cols: 80, rows: 24 });
+      try {
+        const answer = readUntil(terminal.stream, /vm-ok-42/);
+        terminal.stream.write('echo vm-ok-$((40+2))\r');
+        await answer;
+      } finally {
+        terminal.stream.destroy();
+      }
+      const vnc = await runtime.openVnc(ref);
+      try {
+        assert.equal(await readUntil(vnc, /RFB \d{3}\.\d{3}\n/, 5000), 'RFB 003.008\n');
+      } finally {
+        vnc.destroy();
+      }
+      for (const [action, status] of [['stop', 'stopped'], ['start', 'running'], ['pause', 'paused'], ['resume', 'running'], ['reset', 'running']] as const) {
+        const response = await t.app.inject({ method: 'POST', url: `/api/instances/${id}/${action}`, headers: { cookie: ann } });
+        assert.equal(response.statusCode, 202, `${action}: ${response.body}`);
+        await waitFor(id, ann, status);
+      }
+    } finally {
+      await runtime.destroy(id);
+    }
+  });
+
+  test('the network-basics lab (a tiny VM and two containers) runs, and its machines find each other by name', async () => {
+    const created = await t.app.inject({ method: 'POST', url: '/api/instances', headers: { cookie: bob }, payload: { lab: 'network-basics' } });
+    assert.equal(created.statusCode, 201, created.body);
+    const { id } = created.json().instance;
+    try {
+      const running = await waitFor(id, bob, 'running');
+      assert.deepEqual(running.machines.map((m: { name: string; state: string }) => `${m.name}:${m.state}`), ['tiny:running', 'shell:running', 'desktop:running']);
+      const fromShell = await runtime.exec({ instanceId: id, machine: 'shell' }, ['sh', '-c', 'ping -c1 -W3 tiny']);
+      assert.equal(fromShell.exitCode, 0, fromShell.output);
+      const terminal = await runtime.openTerminal({ instanceId: id, machine: 'tiny' }, { cols: 80, rows: 24 });
+      try {
+        const answer = readUntil(terminal.stream, /reached-desktop/);
+        terminal.stream.write('ping -c1 -W3 desktop >/dev/null && echo reached-desk""top\r');
+        await answer;
+      } finally {
+        terminal.stream.destroy();
+      }
+    } finally {
+      await runtime.destroy(id);
+    }
+  });
+
   test('bad requests name the field; unknown labs are 404', async () => {
     const missing = await t.app.inject({ method: 'POST', url: '/api/instances', headers: { cookie: ann }, payload: {} });
     assert.equal(missing.statusCode, 400);

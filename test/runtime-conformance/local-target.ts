@@ -1,17 +1,43 @@
 /** What the local runtime tests share: the engine socket, a data dir and container machine plans. */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectEngine, defaultEngineSocket } from '../../src/server/runtime/local/engine.js';
 import { ImageBuilder } from '../../src/server/runtime/local/images.js';
-import type { ContainerMachinePlan } from '../../src/server/runtime/runtime.js';
+import type { ContainerMachinePlan, VmMachinePlan } from '../../src/server/runtime/runtime.js';
 
 export const engineSocket = process.env.LABHUB_ENGINE_SOCKET ?? defaultEngineSocket;
 export const dataDir = path.join(tmpdir(), 'labhub-conformance');
 
+/** A VM machine of the local runtime: the `tiny` disk unless told otherwise. */
+export function vmMachine(name: string, extra: Partial<VmMachinePlan> = {}): VmMachinePlan {
+  return { name, type: 'vm', disk: { image: 'tiny' }, resources: { cpuMillis: 1000, memoryBytes: 256 * 1024 * 1024 }, env: {}, httpPorts: [], ...extra };
+}
+
+/**
+ * Host processes whose command line names the instance (QEMU carries its launcher's name): none may
+ * outlive destroy. Podman's conmon of an API exec session is left out: it waits 300 s
+ * (`--exit-delay 300`) before its cleanup by design, holding nothing of the container; a conmon of a
+ * container itself would go with a container that the engine still lists.
+ */
+export function processesOf(instanceId: string): string[] {
+  const result = spawnSync('pgrep', ['-a', '-f', `labhub-${instanceId}`], { encoding: 'utf8' });
+  return result.stdout
+    .split('\n')
+    .filter((line) => line.trim() && !/^\d+ \S*conmon .*--exec-attach/.test(line))
+    .map((line) => `process ${line.slice(0, 120)}`);
+}
+
+/** The instance's directory in the data dir (hosts files, VM overlays, cloud-init seeds), when it still exists. */
+export function instanceFiles(instanceId: string): string[] {
+  const dir = path.join(dataDir, 'instances', instanceId);
+  return existsSync(dir) ? [`dir ${dir}`] : [];
+}
+
 export function containerMachine(name: string, image: string, extra: Partial<ContainerMachinePlan> = {}): ContainerMachinePlan {
   return { name, type: 'container', image, resources: { cpuMillis: 500, memoryBytes: 256 * 1024 * 1024 }, env: {}, httpPorts: [], vncPort: null, ...extra };
 }
-
 
 /** The engine answering (started if need be) with labhub/shell built: for tests that use the engine directly. */
 export async function engineWithShellImage(): Promise<void> {

@@ -24,12 +24,13 @@ export interface Runtime {
 
   /**
    * Moves every machine of the instance to `to`. `stopped` keeps each machine's disk or
-   * filesystem; `paused` freezes memory (throws RuntimeError `unsupported` where the
-   * capability says no). Idempotent.
+   * filesystem (a VM gets its ACPI power button first, so its guest syncs and powers off);
+   * `paused` freezes memory (throws RuntimeError `unsupported` where the capability says no).
+   * Starting a VM resolves once its guest has booted. Idempotent.
    */
   setPower(id: InstanceId, to: PowerState): Promise<void>;
 
-  /** Puts one machine (or all) back to its base image, losing its writes, and starts it again. */
+  /** Puts one machine (or all) back to its base image (a VM: a fresh overlay on its base disk), losing its writes, and starts it again. */
   reset(id: InstanceId, plan: InstancePlan, machine?: string): Promise<void>;
 
   /** Removes every object labelled with the instance. Idempotent: destroying nothing succeeds. */
@@ -37,23 +38,29 @@ export interface Runtime {
 
   /**
    * Machine state changes as they happen (from the engine's event stream or a watch, not polling
-   * where avoidable). The iterable ends when `signal` aborts.
+   * where avoidable). The iterable ends when `signal` aborts. A VM is `starting` while it boots
+   * and `running` once its guest is up; messages name the acceleration, e.g. "running (TCG, no KVM)".
    */
   observe(signal: AbortSignal): AsyncIterable<MachineObservation>;
 
   /** Every instance that has labelled objects, with its machines' states: for reconciling and garbage collection. */
   list(): Promise<ObservedInstance[]>;
 
-  /** A terminal on the machine: a PTY (containers) or its serial console (VMs). Throws RuntimeError when the machine is not running. */
+  /**
+   * A terminal on the machine: a PTY (containers) or its serial console (VMs). Throws RuntimeError
+   * when the machine is not running. A serial console has no window size: `resize` does nothing
+   * there, and a VM's console serves one connection at a time (a second one waits for the first).
+   * A paused VM's console connects but stays silent until it resumes.
+   */
   openTerminal(machine: MachineRef, size: TermSize): Promise<TerminalChannel>;
 
   /** Raw RFB bytes of the machine's screen. Throws RuntimeError when it has none or is not running. */
   openVnc(machine: MachineRef): Promise<Duplex>;
 
-  /** Raw TCP to a port of the machine, from inside the instance's own network. */
+  /** Raw TCP to a port of the machine (for a VM: of its guest), from inside the instance's own network. */
   openPort(machine: MachineRef, port: number): Promise<Duplex>;
 
-  /** Runs a command in the machine (for step checks). Throws RuntimeError `unsupported` where the machine cannot exec. */
+  /** Runs a command in the machine (for step checks). Throws RuntimeError `unsupported` where the machine cannot exec (VMs without a guest agent: see `capabilities().vmExec`). */
   exec(machine: MachineRef, argv: string[], options?: ExecOptions): Promise<ExecResult>;
 
   /** Releases connections to the engine or cluster. */
@@ -69,6 +76,11 @@ export interface RuntimeCapabilities {
   snapshot: boolean;
   /** Whether VMs run with hardware acceleration; absent when unknown. */
   kvm?: boolean;
+  /**
+   * Whether `exec` reaches into VMs (it needs a guest agent in the VM's disk). When false, exec
+   * on a VM throws RuntimeError `unsupported` and step checks must target containers. Absent: no VMs.
+   */
+  vmExec?: boolean;
 }
 
 export interface MachineRef {

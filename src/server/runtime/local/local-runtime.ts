@@ -24,8 +24,12 @@ import {
 } from '../runtime.js';
 import { ExecOutputCollector } from './demux.js';
 import { connectEngine, containerUlimits } from './engine.js';
+import { killProcessTree } from './process-tree.js';
 import { ImageBuilder } from './images.js';
 import { connectInNamespace } from './port-relay.js';
+import type { BaseDisk } from './vm/disks.js';
+import { isLauncherImage } from './vm/launcher.js';
+import { VmLaunchers } from './vm/vm-launchers.js';
 
 export interface LocalRuntimeOptions {
   /** The Docker-compatible API socket (Podman or Docker). */
@@ -42,34 +46,50 @@ const settleMs = 300;
 
 /**
  * The local runtime (DESIGN.md §3): one engine network per instance, one container per
- * container machine, talking the Docker Engine API so Podman and Docker both work.
+ * container machine and one launcher container per VM machine (QEMU inside: vm/), talking
+ * the Docker Engine API so Podman and Docker both work.
  */
 export class LocalRuntime implements Runtime {
   readonly name = 'local' as const;
   private engine: Promise<Docker> | undefined;
   private readonly images: ImageBuilder;
+  private readonly vms: VmLaunchers;
+  /** Observations that do not come from the engine's events (QMP pause/resume, a VM that booted). */
+  private readonly observers = new Set<(observation: MachineObservation) => void>();
 
   constructor(private readonly options: LocalRuntimeOptions) {
     this.images = new ImageBuilder(() => this.docker(), options.dataDir, options.log);
+    this.vms = new VmLaunchers(() => this.docker(), this.images, options.dataDir, {
+      machineDir: (id, machine) => this.machineDir(id, machine),
+      hostsFile: (id, machine) => this.hostsFile(id, machine),
+      emit: (observation) => this.observers.forEach((observer) => observer(observation)),
+      ...(options.log && { log: options.log }),
+    });
   }
 
+  /** `vm`: VMs can run here (QEMU in labhub/vm-launcher); `kvm`: known after the first VM start (a probe); `vmExec`: labhub's VM disks have no guest agent. */
   capabilities(): RuntimeCapabilities {
-    return { vm: false, pause: true, snapshot: false };
+    const kvm = this.vms.kvm;
+    return { vm: this.vms.available, pause: true, snapshot: false, vmExec: false, ...(kvm !== undefined && { kvm }) };
   }
 
   async apply(plan: InstancePlan, onProgress: ProgressListener = () => {}): Promise<void> {
     const docker = await this.docker();
-    const created: { containers: string[]; network: boolean } = { containers: [], network: false };
+    const created: CreatedObjects = { containers: [], network: false, overlays: [] };
     try {
       validatePlan(plan);
+      for (const machine of plan.machines) if (machine.type === 'vm') this.vms.validate(machine);
+      const bases = new Map<string, BaseDisk>();
       for (const machine of plan.machines) {
-        if (machine.type === 'vm') throw new RuntimeError('unsupported', `Machine "${machine.name}" is a VM, which this runtime cannot run yet.`, { machine: machine.name });
-        await this.images.ensure(machine.image, (message) => onProgress({ machine: machine.name, step: 'image', message }), machine.name);
+        const progress = (message: string) => onProgress({ machine: machine.name, step: 'image', message });
+        if (machine.type === 'vm') bases.set(machine.name, await this.vms.prepare(machine, progress));
+        else await this.images.ensure(machine.image, progress, machine.name);
       }
       onProgress({ step: 'network', message: 'creating the private network' });
       created.network = await this.ensureNetwork(docker, plan);
       const started: string[] = [];
-      for (const machine of plan.machines as ContainerMachinePlan[]) {
+      const booting: Promise<void>[] = [];
+      for (const machine of plan.machines) {
         const name = containerName(plan.instanceId, machine.name);
         const existing = await inspectContainer(docker, name);
         if (existing && existing.Config.Labels?.[labelKeys.instance] !== plan.instanceId) {
@@ -77,17 +97,33 @@ export class LocalRuntime implements Runtime {
         }
         if (!existing) {
           onProgress({ machine: machine.name, step: 'create', message: `creating ${machine.name}` });
-          await docker.createContainer(this.containerSpec(plan, machine));
+          if (machine.type === 'vm') {
+            const overlay = await this.vms.create(docker, plan, machine, bases.get(machine.name) as BaseDisk);
+            if (overlay) created.overlays.push(overlay);
+          } else {
+            await docker.createContainer(this.containerSpec(plan, machine));
+          }
           created.containers.push(name);
         }
-        if (!existing?.State.Running) {
+        if (machine.type === 'vm') {
+          if (existing?.State.Running) {
+            // Running already: at most paused (by QMP or the engine); apply means "running".
+            await this.vms.setPower(docker, { Id: existing.Id, State: existing.State.Status, Labels: existing.Config.Labels ?? {} }, 'running');
+          } else {
+            onProgress({ machine: machine.name, step: 'start', message: `booting ${machine.name} (${this.vms.accelWords})` });
+            const boot = this.vms.start(docker, plan.instanceId, machine.name);
+            // Settled below, or abandoned when a later machine fails (its launcher is then removed).
+            boot.catch(() => {});
+            booting.push(boot);
+          }
+        } else if (!existing?.State.Running) {
           onProgress({ machine: machine.name, step: 'start', message: `starting ${machine.name}` });
           if (existing?.State.Paused) await docker.getContainer(name).unpause();
           else await docker.getContainer(name).start();
           started.push(name);
         }
       }
-      if (started.length > 0) await this.assertStayedUp(docker, started);
+      await settleAll([...(started.length > 0 ? [this.assertStayedUp(docker, started)] : []), ...booting]);
       onProgress({ step: 'ready', message: 'all machines are running' });
     } catch (error) {
       await this.removeCreated(docker, plan.instanceId, created);
@@ -97,21 +133,26 @@ export class LocalRuntime implements Runtime {
 
   async setPower(id: InstanceId, to: PowerState): Promise<void> {
     const docker = await this.docker();
-    for (const info of await this.containersOf(docker, id)) {
-      const container = docker.getContainer(info.Id);
-      const state = info.State;
-      if (to === 'running') {
-        if (state === 'paused') await container.unpause();
-        else if (state !== 'running') await container.start();
-      } else if (to === 'stopped') {
-        if (state === 'paused') await container.unpause();
-        if (state === 'running' || state === 'paused') await ignoreStatus(container.stop({ t: 10 }), 304);
-      } else if (state === 'running') {
-        await container.pause();
-      } else if (state !== 'paused') {
-        throw new RuntimeError('not_running', `Machine "${info.Labels[labelKeys.machine]}" is ${state}; only a running machine can be paused.`);
-      }
-    }
+    const machines = await this.containersOf(docker, id);
+    // VMs take seconds to boot or power off: all machines move at once.
+    await settleAll(
+      machines.map(async (info) => {
+        if (isLauncherImage(info.Image)) return this.vms.setPower(docker, info, to);
+        const container = docker.getContainer(info.Id);
+        const state = info.State;
+        if (to === 'running') {
+          if (state === 'paused') await container.unpause();
+          else if (state !== 'running') await container.start();
+        } else if (to === 'stopped') {
+          if (state === 'paused') await container.unpause();
+          if (state === 'running' || state === 'paused') await ignoreStatus(container.stop({ t: 10 }), 304);
+        } else if (state === 'running') {
+          await container.pause();
+        } else if (state !== 'paused') {
+          throw new RuntimeError('not_running', `Machine "${info.Labels[labelKeys.machine]}" is ${state}; only a running machine can be paused.`);
+        }
+      }),
+    );
   }
 
   async reset(id: InstanceId, plan: InstancePlan, machine?: string): Promise<void> {
@@ -121,6 +162,8 @@ export class LocalRuntime implements Runtime {
       throw new RuntimeError('not_found', `There is no machine "${machine}" in this instance.`);
     }
     for (const info of targets) await ignoreStatus(docker.getContainer(info.Id).remove({ force: true, v: true }), 404);
+    // A VM's writes live in its overlay: dropping it is what puts the machine back to its base image.
+    for (const vm of plan.machines) if (vm.type === 'vm' && (!machine || vm.name === machine)) this.vms.dropDisk(id, vm.name);
     await this.apply(plan);
   }
 
@@ -135,6 +178,26 @@ export class LocalRuntime implements Runtime {
   }
 
   async *observe(signal: AbortSignal): AsyncIterable<MachineObservation> {
+    // One queue for both sources: the engine's events and the runtime's own (QMP-driven) observations.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) stop.abort();
+    const queue = new ObservationQueue(stop.signal);
+    const observer = (observation: MachineObservation) => queue.push(observation);
+    this.observers.add(observer);
+    void this.followEngineEvents(stop.signal, (observation) => queue.push(observation));
+    try {
+      yield* queue;
+    } finally {
+      this.observers.delete(observer);
+      signal.removeEventListener('abort', onAbort);
+      stop.abort();
+    }
+  }
+
+  /** The engine's event stream as observations, reconnecting with backoff, until `signal` aborts. */
+  private async followEngineEvents(signal: AbortSignal, push: (observation: MachineObservation) => void): Promise<void> {
     let backoff = 500;
     while (!signal.aborted) {
       try {
@@ -151,8 +214,12 @@ export class LocalRuntime implements Runtime {
             while ((newline = buffered.indexOf('\n')) >= 0) {
               const line = buffered.slice(0, newline);
               buffered = buffered.slice(newline + 1);
-              const observation = line.trim() ? toObservation(JSON.parse(line) as EngineEvent) : undefined;
-              if (observation) yield observation;
+              if (!line.trim()) continue;
+              const event = JSON.parse(line) as EngineEvent;
+              const observation = toObservation(event);
+              if (!observation) continue;
+              const attributes = event.Actor?.Attributes ?? {};
+              push(isLauncherImage(attributes.image) ? await this.vms.observation(docker, observation, engineAction(event), attributes.name ?? '') : observation);
             }
           }
         } finally {
@@ -176,9 +243,17 @@ export class LocalRuntime implements Runtime {
       if (!instance) byId.set(id, (instance = { instanceId: id, owner, machines: [] }));
       return instance;
     };
-    for (const info of await docker.listContainers({ all: true, filters: { label: [labelKeys.instance] } })) {
+    const containers = await docker.listContainers({ all: true, filters: { label: [labelKeys.instance] } });
+    // A VM's state needs a word from its QEMU: asked for all VMs at once.
+    const machines = await Promise.all(
+      containers.map(async (info) => ({
+        info,
+        observed: isLauncherImage(info.Image) ? await this.vms.observedState(docker, info, stateOf(info.State)) : { state: stateOf(info.State) },
+      })),
+    );
+    for (const { info, observed } of machines) {
       const instance = entry(info.Labels[labelKeys.instance] ?? '', info.Labels[labelKeys.owner] ?? '');
-      instance.machines.push({ name: info.Labels[labelKeys.machine] ?? info.Names[0] ?? info.Id, state: stateOf(info.State) });
+      instance.machines.push({ name: info.Labels[labelKeys.machine] ?? info.Names[0] ?? info.Id, ...observed });
     }
     for (const network of await docker.listNetworks({ filters: { label: [labelKeys.instance] } })) {
       entry(network.Labels?.[labelKeys.instance] ?? '', network.Labels?.[labelKeys.owner] ?? '');
@@ -188,7 +263,8 @@ export class LocalRuntime implements Runtime {
 
   async openTerminal(ref: MachineRef, size: TermSize): Promise<TerminalChannel> {
     const docker = await this.docker();
-    await this.runningContainer(docker, ref);
+    const info = await this.runningContainer(docker, ref);
+    if (isLauncherImage(info.Config.Image)) return this.vms.openTerminal(info.State.Pid);
     const exec = await docker.getContainer(containerName(ref.instanceId, ref.machine)).exec({
       Cmd: ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi'],
       Env: ['TERM=xterm-256color', 'COLORTERM=truecolor'],
@@ -198,35 +274,49 @@ export class LocalRuntime implements Runtime {
       Tty: true,
     });
     const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
-    const resize = async ({ cols, rows }: TermSize) => {
+    let latest = size;
+    const applySize = async ({ cols, rows }: TermSize) => {
       // Podman answers a successful resize with 201, which dockerode reports as an error (ENVIRONMENT.md).
       await exec.resize({ w: cols, h: rows }).catch((error: { statusCode?: number }) => {
         if (error.statusCode !== 201 && error.statusCode !== 200) throw error;
       });
     };
+    const resize = (next: TermSize) => {
+      latest = next;
+      return applySize(next);
+    };
     // A resize sent before the exec's process runs is dropped by Podman: wait for it to run first.
     for (let attempt = 0; attempt < 50 && !(await exec.inspect()).Running; attempt++) await new Promise((resolve) => setTimeout(resolve, 20));
     await resize(size).catch(() => {});
+    // Even then, on a busy engine a resize of the first moments can be lost (seen with Podman 4.3 under load, 1 in 10):
+    // the latest size is sent again shortly after. Resending an unchanged size changes nothing in the PTY.
+    for (const delayMs of [300, 1500]) setTimeout(() => void applySize(latest).catch(() => {}), delayMs).unref();
     return { stream, resize };
   }
 
   async openVnc(ref: MachineRef): Promise<Duplex> {
     const docker = await this.docker();
     const info = await this.runningContainer(docker, ref);
+    if (isLauncherImage(info.Config.Image)) return this.vms.openVnc(info.State.Pid);
     const port = Number(info.Config.Labels?.[labelKeys.vncPort]);
     if (!port) throw new RuntimeError('unsupported', `Machine "${ref.machine}" has no desktop.`);
-    return connectInNamespace(info.State.Pid, '127.0.0.1', port);
+    return connectInNamespace(info.State.Pid, { tcp: { host: '127.0.0.1', port } });
   }
 
   async openPort(ref: MachineRef, port: number): Promise<Duplex> {
     const docker = await this.docker();
     const info = await this.runningContainer(docker, ref);
-    return connectInNamespace(info.State.Pid, '127.0.0.1', port);
+    if (isLauncherImage(info.Config.Image)) return this.vms.openPort(info, ref.instanceId, ref.machine, port);
+    return connectInNamespace(info.State.Pid, { tcp: { host: '127.0.0.1', port } });
   }
 
+  /** Containers: an engine exec. VMs: unsupported — labhub's VM disks have no guest agent (docs/decisions/local-vm-channels.md). */
   async exec(ref: MachineRef, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const docker = await this.docker();
-    await this.runningContainer(docker, ref);
+    const info = await this.runningContainer(docker, ref);
+    if (isLauncherImage(info.Config.Image)) {
+      throw new RuntimeError('unsupported', `Machine "${ref.machine}" is a VM without a guest agent: labhub cannot run commands in it. Use its terminal (the serial console).`, { machine: ref.machine });
+    }
     const exec = await docker.getContainer(containerName(ref.instanceId, ref.machine)).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, Tty: false });
     const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
     const collector = new ExecOutputCollector(options.maxOutputBytes ?? 64 * 1024);
@@ -239,7 +329,7 @@ export class LocalRuntime implements Runtime {
     if (timedOut) {
       stream.destroy();
       const { Pid } = (await exec.inspect()) as { Pid?: number };
-      if (Pid) killQuietly(Pid);
+      if (Pid) killProcessTree(Pid);
       return { exitCode: 124, output: collector.text(), timedOut: true };
     }
     const { ExitCode } = await exec.inspect();
@@ -311,10 +401,15 @@ export class LocalRuntime implements Runtime {
     };
   }
 
-  private hostsFile(id: InstanceId, machine: string): string {
+  /** `<dataDir>/instances/<id>/<machine>/`: the machine's hosts file, and a VM's overlay and cloud-init seed. */
+  private machineDir(id: InstanceId, machine: string): string {
     const dir = path.join(this.instanceDir(id), machine);
     mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'hosts');
+    return dir;
+  }
+
+  private hostsFile(id: InstanceId, machine: string): string {
+    const file = path.join(this.machineDir(id, machine), 'hosts');
     writeFileSync(file, '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
     return file;
   }
@@ -330,8 +425,9 @@ export class LocalRuntime implements Runtime {
     }
   }
 
-  private async removeCreated(docker: Docker, id: InstanceId, created: { containers: string[]; network: boolean }): Promise<void> {
+  private async removeCreated(docker: Docker, id: InstanceId, created: CreatedObjects): Promise<void> {
     for (const name of created.containers) await docker.getContainer(name).remove({ force: true, v: true }).catch(() => {});
+    for (const overlay of created.overlays) rmSync(overlay, { force: true }), rmSync(`${overlay}.base`, { force: true });
     if (created.network) {
       await docker.getNetwork(networkName(id)).remove().catch(() => {});
       rmSync(this.instanceDir(id), { recursive: true, force: true });
@@ -351,6 +447,48 @@ export class LocalRuntime implements Runtime {
   }
 }
 
+/** What one apply made, so a failed apply removes exactly that. */
+interface CreatedObjects {
+  containers: string[];
+  network: boolean;
+  /** VM overlays made by this apply (for machines that existed, or of an instance that stays). */
+  overlays: string[];
+}
+
+/** Waits for all, then throws the first failure (so no operation is left running unseen). */
+async function settleAll(operations: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(operations);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** An async iterable of observations fed by push(); it ends when `signal` aborts. */
+class ObservationQueue implements AsyncIterable<MachineObservation> {
+  private readonly items: MachineObservation[] = [];
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly signal: AbortSignal) {
+    signal.addEventListener('abort', () => this.wake?.(), { once: true });
+  }
+
+  push(observation: MachineObservation): void {
+    this.items.push(observation);
+    this.wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<MachineObservation> {
+    while (!this.signal.aborted) {
+      const next = this.items.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+}
+
 function validatePlan(plan: InstancePlan): void {
   const seen = new Set<string>();
   for (const machine of plan.machines) {
@@ -364,7 +502,8 @@ interface EngineEvent {
   Type?: string;
   Action?: string;
   status?: string;
-  Actor?: { Attributes?: Record<string, string> };
+  /** Docker and Podman name the container's image and name here too. */
+  Actor?: { Attributes?: Record<string, string> & { image?: string; name?: string } };
 }
 
 function toObservation(event: EngineEvent): MachineObservation | undefined {
@@ -372,7 +511,7 @@ function toObservation(event: EngineEvent): MachineObservation | undefined {
   const instanceId = attributes[labelKeys.instance];
   const machine = attributes[labelKeys.machine];
   if (event.Type !== 'container' || !instanceId || !machine) return undefined;
-  const action = (event.Action ?? event.status ?? '').split(':')[0];
+  const action = engineAction(event);
   const byAction: Record<string, MachineObservation['state'] | undefined> = {
     create: 'pending',
     start: 'running',
@@ -383,7 +522,7 @@ function toObservation(event: EngineEvent): MachineObservation | undefined {
     remove: 'removed',
     destroy: 'removed',
   };
-  const state = byAction[action ?? ''];
+  const state = byAction[action];
   if (!state) return undefined;
   // Docker says exitCode, Podman containerExitCode.
   const exitCode = attributes.exitCode ?? attributes.containerExitCode;
@@ -391,6 +530,11 @@ function toObservation(event: EngineEvent): MachineObservation | undefined {
     return { instanceId, machine, state: 'failed', message: `exited with code ${exitCode}` };
   }
   return { instanceId, machine, state };
+}
+
+/** The event's action without Podman's suffixes ("exec_died: …"). */
+function engineAction(event: EngineEvent): string {
+  return (event.Action ?? event.status ?? '').split(':')[0] ?? '';
 }
 
 function stateOf(engineState: string): MachineState {
@@ -435,14 +579,6 @@ async function lastLogLines(docker: Docker, name: string): Promise<string> {
     return collector.text().trim().split('\n').slice(-3).join(' / ');
   } catch {
     return '';
-  }
-}
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone, or not in our pid namespace (a remote engine): the stream is closed either way.
   }
 }
 
