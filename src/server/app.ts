@@ -111,7 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(labRoutes, { services });
   await app.register(schemaRoutes);
   const runtime = deps.runtime ?? createRuntime(config, app.log);
-  const instances = new InstanceService(new InstanceRepository(store.db), runtime, services.labs, users, app.log, clock);
+  const instances = new InstanceService(new InstanceRepository(store.db), runtime, services.labs, users, store.installation, app.log, clock);
   const terminals = new TerminalSessions(runtime);
   const activity = new ActivityTracker(clock);
   await app.register(instanceRoutes, { services, instances, activity });
@@ -130,7 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('preClose', () => terminals.close());
   if (deps.reconciler !== false) {
-    const reconciler = new Reconciler(instances, runtime, activity, app.log, clock, deps.reconciler ?? defaultReconcilerOptions);
+    const reconciler = new Reconciler(instances, runtime, activity, store.installation, app.log, clock, deps.reconciler ?? defaultReconcilerOptions);
     app.addHook('onReady', async () => reconciler.start());
     app.addHook('preClose', async () => reconciler.stop());
   }

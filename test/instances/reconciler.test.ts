@@ -72,8 +72,8 @@ describe('reconciler', { timeout: 600_000 }, () => {
     const users = new UserRepository(fresh.store.db);
     ownerId = (await users.create({ username: 'learner', role: 'user', passwordHash: null }))!.id;
     const labs = { resolve: async () => ({ lab, version: 1 }) };
-    service = new InstanceService(repo, runtime, labs, users, pino({ level: 'silent' }), clock);
-    reconciler = new Reconciler(service, runtime, activity, pino({ level: 'silent' }), clock, { intervalMs: 3600_000, orphanGraceMs: 60_000 });
+    service = new InstanceService(repo, runtime, labs, users, fresh.store.installation, pino({ level: 'silent' }), clock);
+    reconciler = new Reconciler(service, runtime, activity, fresh.store.installation, pino({ level: 'silent' }), clock, { intervalMs: 3600_000, orphanGraceMs: 60_000 });
   });
   after(async () => {
     for (const instance of await runtime.list()) if (instance.owner === 'learner' || instance.owner === 'nobody') await runtime.destroy(instance.instanceId);
@@ -104,14 +104,20 @@ describe('reconciler', { timeout: 600_000 }, () => {
     assert.deepEqual(await containers(record.id), []);
   });
 
-  test('labelled workloads that no record owns are removed after the grace period', async () => {
-    const orphan = planFor(newInstanceId(), 'nobody', lab, 1);
+  test("this installation's workloads that no record owns are removed after the grace period; others' never", async () => {
+    const orphan = planFor(fresh.store.installation, newInstanceId(), 'nobody', lab, 1);
     await runtime.apply(orphan);
     await reconciler.tick();
     assert.equal((await containers(orphan.instanceId)).length, 1, 'kept during the grace period');
     now += 61_000;
+    const foreign = planFor('another-installation', newInstanceId(), 'nobody', lab, 1);
+    await runtime.apply(foreign);
+    await reconciler.tick();
+    now += 61_000;
     await reconciler.tick();
     assert.deepEqual(await containers(orphan.instanceId), []);
+    assert.equal((await containers(foreign.instanceId)).length, 1, 'another labhub sharing the engine keeps its workloads');
+    await runtime.destroy(foreign.instanceId);
   });
 
   test('the time limit stops the instance, and a start gives a new time limit', async () => {

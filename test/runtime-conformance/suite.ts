@@ -29,7 +29,8 @@ export interface ConformanceTarget {
 }
 
 export function plan(machines: MachinePlan[], egress: 'allow' | 'deny' = 'deny'): InstancePlan {
-  return { instanceId: newInstanceId(), owner: 'conformance', lab: { name: 'conformance', version: 1 }, network: { egress }, machines };
+  // An installation no labhub has: no test server's reconciler ever collects these.
+  return { installation: 'conformance', instanceId: newInstanceId(), owner: 'conformance', lab: { name: 'conformance', version: 1 }, network: { egress }, machines };
 }
 
 /** Reads from a stream until `pattern` shows up; fails with what it saw after `timeoutMs`. */

@@ -47,6 +47,8 @@ export class InstanceService {
     private readonly runtime: Runtime,
     private readonly labs: LabResolver,
     private readonly owners: OwnerNames,
+    /** This installation's id (labels every workload). */
+    private readonly installation: string,
     private readonly log: FastifyBaseLogger,
     private readonly now: () => number = Date.now,
   ) {}
@@ -176,7 +178,7 @@ export class InstanceService {
       return;
     }
     const owner = (await this.owners.usernames([row.owner_id])).get(row.owner_id) ?? row.owner_id;
-    const plan = planFor(id, owner, snapshotOf(row), row.lab_version);
+    const plan = planFor(this.installation, id, owner, snapshotOf(row), row.lab_version);
     if (options.reset) await this.runtime.reset(id, plan);
     // apply() creates what is missing and starts or unpauses what is not running.
     else if (row.desired === 'running') await this.runtime.apply(plan, this.progressOf(id));

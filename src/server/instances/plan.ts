@@ -2,8 +2,9 @@ import type { NormalizedLab } from '../../common/lab/normalized.js';
 import type { InstancePlan, MachinePlan } from '../runtime/runtime.js';
 
 /** The runtime's input for one instance of a lab: a pure function of the lab and who runs it. */
-export function planFor(instanceId: string, owner: string, lab: NormalizedLab, version: number): InstancePlan {
+export function planFor(installation: string, instanceId: string, owner: string, lab: NormalizedLab, version: number): InstancePlan {
   return {
+    installation,
     instanceId,
     owner,
     lab: { name: lab.name, version },

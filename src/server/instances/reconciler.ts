@@ -16,7 +16,7 @@ export const defaultReconcilerOptions: ReconcilerOptions = { intervalMs: 15_000,
 /**
  * Makes the runtime agree with the store (JupyterHub's `check_routes`, on a timer and at
  * start): resumes operations a crash interrupted, enforces time and idle limits, and removes
- * labelled workloads that no record owns. Machine state changes stream in from `observe()`.
+ * workloads labelled with this installation that no record owns. Machine state changes stream in from `observe()`.
  */
 export class Reconciler {
   private readonly orphansSeen = new Map<string, number>();
@@ -28,6 +28,7 @@ export class Reconciler {
     private readonly instances: InstanceService,
     private readonly runtime: Runtime,
     private readonly activity: ActivityTracker,
+    private readonly installation: string,
     private readonly log: FastifyBaseLogger,
     private readonly now: () => number = Date.now,
     private readonly options: ReconcilerOptions = defaultReconcilerOptions,
@@ -77,7 +78,8 @@ export class Reconciler {
 
   private async collectOrphans(known: Set<string>, now: number): Promise<void> {
     const observed = await this.runtime.list();
-    const orphans = new Set(observed.map((instance) => instance.instanceId).filter((id) => !known.has(id)));
+    // Only what this installation made: another labhub (or a test) may share the engine.
+    const orphans = new Set(observed.filter((instance) => instance.installation === this.installation && !known.has(instance.instanceId)).map((instance) => instance.instanceId));
     for (const id of this.orphansSeen.keys()) if (!orphans.has(id)) this.orphansSeen.delete(id);
     for (const id of orphans) {
       const since = this.orphansSeen.get(id) ?? now;

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { InstancePlan } from './runtime.js';
 
 /** Every name a runtime generates comes from here, so objects can always be found again. */
 
@@ -7,6 +8,8 @@ export const labelKeys = {
   owner: 'labhub.io/owner',
   machine: 'labhub.io/machine',
   lab: 'labhub.io/lab',
+  /** Which labhub made it: the reconciler only ever removes what its own installation made. */
+  installation: 'labhub.io/installation',
   /** On container machines with a desktop: the port of their VNC server. */
   vncPort: 'labhub.io/vnc-port',
 } as const;
@@ -40,12 +43,12 @@ export function safeName(text: string, max = 63): string {
 }
 
 /** The labels every object of an instance carries. */
-export function instanceLabels(instanceId: string, owner: string, lab?: string): Record<string, string> {
-  return { [labelKeys.instance]: instanceId, [labelKeys.owner]: owner, ...(lab ? { [labelKeys.lab]: lab } : {}) };
+export function instanceLabels(plan: Pick<InstancePlan, 'instanceId' | 'owner' | 'lab' | 'installation'>): Record<string, string> {
+  return { [labelKeys.instance]: plan.instanceId, [labelKeys.owner]: plan.owner, [labelKeys.lab]: plan.lab.name, [labelKeys.installation]: plan.installation };
 }
 
-export function machineLabels(instanceId: string, owner: string, machine: string, lab?: string): Record<string, string> {
-  return { ...instanceLabels(instanceId, owner, lab), [labelKeys.machine]: machine };
+export function machineLabels(plan: Pick<InstancePlan, 'instanceId' | 'owner' | 'lab' | 'installation'>, machine: string): Record<string, string> {
+  return { ...instanceLabels(plan), [labelKeys.machine]: machine };
 }
 
 /** Local runtime: the per-instance network. */

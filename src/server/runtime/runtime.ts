@@ -96,6 +96,8 @@ export interface TermSize {
 /** Everything a runtime needs to create one instance; made from a lab by plan.ts. */
 export interface InstancePlan {
   instanceId: InstanceId;
+  /** The labhub installation that owns the instance (several may share one engine or cluster). */
+  installation: string;
   owner: string;
   lab: { name: string; version: number };
   network: { egress: 'allow' | 'deny' };
@@ -147,6 +149,8 @@ export interface ObservedMachine {
 
 export interface ObservedInstance {
   instanceId: InstanceId;
+  /** From the installation label; empty when the objects carry none. */
+  installation: string;
   owner: string;
   machines: ObservedMachine[];
 }

@@ -9,6 +9,7 @@ export interface Database {
   lab_versions: LabVersionsTable;
   instances: InstancesTable;
   step_progress: StepProgressTable;
+  installation: { id: string; created_at: number };
 }
 
 export interface UsersTable {

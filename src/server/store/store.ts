@@ -10,6 +10,8 @@ import type { Database } from './schema.js';
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
+  /** This installation's id, made once by the migrations; it labels every workload. */
+  readonly installation: string;
   close(): Promise<void>;
 }
 
@@ -25,13 +27,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const db = new Kysely<Database>({
     dialect: options.databaseUrl ? postgresDialect(options.databaseUrl) : sqliteDialect(options.dataDir),
   });
+  let installation: string;
   try {
     await migrate(db, dialect);
+    installation = (await db.selectFrom('installation').select('id').executeTakeFirstOrThrow()).id;
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return { db, dialect, close: () => db.destroy() };
+  return { db, dialect, installation, close: () => db.destroy() };
 }
 
 function sqliteDialect(dataDir: string): SqliteDialect {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { FastifyBaseLogger } from 'fastify';
-import { containerName, labelKeys, machineLabels, networkName } from '../naming.js';
+import { containerName, instanceLabels, labelKeys, machineLabels, networkName } from '../naming.js';
 import {
   RuntimeError,
   type ContainerMachinePlan,
@@ -238,9 +238,10 @@ export class LocalRuntime implements Runtime {
   async list(): Promise<ObservedInstance[]> {
     const docker = await this.docker();
     const byId = new Map<string, ObservedInstance>();
-    const entry = (id: string, owner: string) => {
+    const entry = (labels: Record<string, string> = {}) => {
+      const id = labels[labelKeys.instance] ?? '';
       let instance = byId.get(id);
-      if (!instance) byId.set(id, (instance = { instanceId: id, owner, machines: [] }));
+      if (!instance) byId.set(id, (instance = { instanceId: id, installation: labels[labelKeys.installation] ?? '', owner: labels[labelKeys.owner] ?? '', machines: [] }));
       return instance;
     };
     const containers = await docker.listContainers({ all: true, filters: { label: [labelKeys.instance] } });
@@ -252,11 +253,11 @@ export class LocalRuntime implements Runtime {
       })),
     );
     for (const { info, observed } of machines) {
-      const instance = entry(info.Labels[labelKeys.instance] ?? '', info.Labels[labelKeys.owner] ?? '');
+      const instance = entry(info.Labels);
       instance.machines.push({ name: info.Labels[labelKeys.machine] ?? info.Names[0] ?? info.Id, ...observed });
     }
     for (const network of await docker.listNetworks({ filters: { label: [labelKeys.instance] } })) {
-      entry(network.Labels?.[labelKeys.instance] ?? '', network.Labels?.[labelKeys.owner] ?? '');
+      entry(network.Labels);
     }
     return [...byId.values()].filter((instance) => instance.instanceId);
   }
@@ -366,7 +367,7 @@ export class LocalRuntime implements Runtime {
       Name: name,
       // egress: deny is an internal network: no route out, only the instance's own machines.
       Internal: plan.network.egress === 'deny',
-      Labels: { [labelKeys.instance]: plan.instanceId, [labelKeys.owner]: plan.owner, [labelKeys.lab]: plan.lab.name },
+      Labels: instanceLabels(plan),
       // netavark keeps networks apart only when asked; Docker always does.
       Options: { isolate: 'true' },
     });
@@ -380,7 +381,7 @@ export class LocalRuntime implements Runtime {
       Image: machine.image,
       Hostname: machine.name,
       Labels: {
-        ...machineLabels(plan.instanceId, plan.owner, machine.name, plan.lab.name),
+        ...machineLabels(plan, machine.name),
         ...(machine.vncPort !== null && { [labelKeys.vncPort]: String(machine.vncPort) }),
       },
       Env: Object.entries(machine.env).map(([key, value]) => `${key}=${value}`),

@@ -5,6 +5,7 @@ import { audit } from './002-audit.js';
 import { labs } from './003-labs.js';
 import { instances } from './004-instances.js';
 import { stepProgress } from './005-step-progress.js';
+import { installation } from './006-installation.js';
 
 /** Every migration in order. Names are permanent: never rename or edit one that has shipped; add a new one. */
 export function allMigrations(dialect: Dialect): Record<string, Migration> {
@@ -14,5 +15,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '003-labs': labs(dialect),
     '004-instances': instances(dialect),
     '005-step-progress': stepProgress(dialect),
+    '006-installation': installation(dialect),
   };
 }

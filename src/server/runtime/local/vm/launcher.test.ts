@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { containerUlimits } from '../engine.js';
 import { isLauncherImage, launcherSpec } from './launcher.js';
 
-const plan = { instanceId: 'abcdefghijkl', owner: 'ann', lab: { name: 'net', version: 3 }, network: { egress: 'deny' as const }, machines: [] };
+const plan = { installation: 'inst1', instanceId: 'abcdefghijkl', owner: 'ann', lab: { name: 'net', version: 3 }, network: { egress: 'deny' as const }, machines: [] };
 const machine = { name: 'router', type: 'vm' as const, disk: { image: 'tiny' }, resources: { cpuMillis: 1500, memoryBytes: 256 * 1024 * 1024 }, env: {}, httpPorts: [], cloudInit: { userData: '#cloud-config\n' } };
 const base = { name: 'tiny', disk: '/data/images/tiny.qcow2', kernel: '/data/images/tiny.vmlinuz', initrd: '/data/images/tiny.initrd', fingerprint: 'recipe:x' };
 const files = { hostsFile: '/data/instances/abcdefghijkl/router/hosts', overlay: '/data/instances/abcdefghijkl/router/disk.qcow2', imagesDir: '/data/images', seedDir: '/data/instances/abcdefghijkl/router/seed' };
@@ -13,7 +13,7 @@ test('the launcher of a VM machine', () => {
     name: 'labhub-abcdefghijkl-router',
     Image: 'labhub/vm-launcher',
     Hostname: 'router',
-    Labels: { 'labhub.io/instance': 'abcdefghijkl', 'labhub.io/owner': 'ann', 'labhub.io/lab': 'net', 'labhub.io/machine': 'router' },
+    Labels: { 'labhub.io/instance': 'abcdefghijkl', 'labhub.io/owner': 'ann', 'labhub.io/lab': 'net', 'labhub.io/installation': 'inst1', 'labhub.io/machine': 'router' },
     Env: [
       'VM_NAME=labhub-abcdefghijkl-router',
       'VM_HOSTNAME=router',

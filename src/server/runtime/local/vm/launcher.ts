@@ -71,7 +71,7 @@ export function launcherSpec(plan: InstancePlan, machine: VmMachinePlan, base: B
     name,
     Image: launcherImage,
     Hostname: machine.name,
-    Labels: machineLabels(plan.instanceId, plan.owner, machine.name, plan.lab.name),
+    Labels: machineLabels(plan, machine.name),
     Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
     HostConfig: {
       NetworkMode: network,
