@@ -71,7 +71,7 @@ describe('workspace', { timeout: 900_000 }, () => {
 
   before(async () => {
     labsDir = mkdtempSync(path.join(tmpdir(), 'labhub-e2e-workspace-'));
-    for (const file of ['shell.yaml', 'desktop.yaml']) copyFileSync(path.join(demoLabs, file), path.join(labsDir, file));
+    for (const file of ['shell.yaml', 'desktop.yaml', 'mixed.yaml']) copyFileSync(path.join(demoLabs, file), path.join(labsDir, file));
     writeFileSync(path.join(labsDir, 'unsafe-notes.yaml'), unsafeLab);
     writeFileSync(path.join(labsDir, 'short-session.yaml'), shortLab);
     server = await startServer({ env: { LABHUB_LABS_DIR: labsDir } });
@@ -240,20 +240,7 @@ describe('workspace', { timeout: 900_000 }, () => {
       await canvas.waitFor();
 
       // Real pixels: the screen is not one colour.
-      const deadline = Date.now() + 60_000;
-      let colours = 0;
-      while (Date.now() < deadline && colours < 3) {
-        colours = await canvas.evaluate((element) => {
-          const { width, height } = element as HTMLCanvasElement;
-          if (width === 0 || height === 0) return 0;
-          const pixels = (element as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, width, height).data;
-          const seen = new Set<number>();
-          for (let i = 0; i < pixels.length && seen.size < 16; i += 4 * 31) seen.add((pixels[i]! << 16) | (pixels[i + 1]! << 8) | pixels[i + 2]!);
-          return seen.size;
-        });
-        if (colours < 3) await page.waitForTimeout(500);
-      }
-      assert.ok(colours >= 3, 'the remote screen shows more than one colour');
+      assert.ok((await screenColours(page, canvas, 3)) >= 3, 'the remote screen shows more than one colour');
       const box = await canvas.boundingBox();
       const frame = await desktop.locator('.desktop-view__screen').boundingBox();
       assert.ok(box && frame && box.width <= frame.width + 1 && box.height <= frame.height + 1, 'the screen is scaled to fit its pane');
@@ -279,6 +266,56 @@ describe('workspace', { timeout: 900_000 }, () => {
       await desktop.waitFor({ state: 'hidden' });
       // Role queries skip hidden panels; this one is found by its id.
       assert.equal(await page.locator(`[id="${await tabs.getByRole('tab', { name: 'Desktop' }).getAttribute('aria-controls')}"] canvas`).count(), 1, 'the hidden desktop stays connected');
+    });
+  });
+
+  test('the mixed lab: the VM\'s serial terminal and screen, a container\'s terminal and desktop, and the machines reach each other by name', async (t) => {
+    await withPage(t, browser, { baseURL: server.url, expectedHttpErrors: [loggedOut], viewport: { width: 1440, height: 900 } }, async (page) => {
+      await startFromLabPage(page, 'network-basics', 'Network basics');
+      await page.locator('.workspace-header').getByText('Running', { exact: true }).waitFor({ timeout: startTimeout });
+      const machines = page.getByRole('region', { name: 'Machines' });
+      const open = async (machine: string, view: 'Terminal' | 'Desktop') => {
+        await machines.getByRole('button', { name: machine, exact: true }).click();
+        await page.getByRole('tablist', { name: `Ways into ${machine}` }).getByRole('tab', { name: view }).click();
+        const panel = page.getByRole('tabpanel', { name: view });
+        await panel.locator('.connection-state--open').waitFor({ timeout: 60_000 });
+        return panel;
+      };
+
+      // The VM: its serial console is the terminal.
+      const vmTerminal = (await open('tiny', 'Terminal')).locator('.xterm-rows');
+      await page.keyboard.press('Enter');
+      await waitForScreen(vmTerminal, (text) => /#\s*$/m.test(text), 'the VM prompt', 60_000);
+      await page.keyboard.type('echo vm-$((6*7)) $(hostname)');
+      await page.keyboard.press('Enter');
+      await waitForScreen(vmTerminal, (text) => text.includes('vm-42 tiny'), 'vm-42 from the VM');
+      await page.keyboard.type('ping -c 1 -W 3 desktop');
+      await page.keyboard.press('Enter');
+      await waitForScreen(vmTerminal, (text) => /1 packets received|1 received/.test(text), 'the VM pinging the desktop container by name');
+      await reviewScreenshot(page, 'workspace-vm-terminal');
+
+      // The VM's screen: its VGA console through QEMU's VNC server.
+      const vmScreen = (await open('tiny', 'Desktop')).locator('.desktop-view__screen canvas');
+      assert.ok((await screenColours(page, vmScreen, 2)) >= 2, "the VM's screen shows real pixels");
+      await reviewScreenshot(page, 'workspace-vm-screen');
+
+      // A container of the same lab reaches the VM by name.
+      const shellTerminal = (await open('shell', 'Terminal')).locator('.xterm-rows');
+      await waitForScreen(shellTerminal, (text) => /[#$]\s*$/m.test(text), 'the shell prompt');
+      await page.keyboard.type('ping -c 1 -W 3 tiny');
+      await page.keyboard.press('Enter');
+      await waitForScreen(shellTerminal, (text) => /1 received/.test(text), 'the container pinging the VM by name');
+
+      // The desktop container's screen.
+      const desktopScreen = (await open('desktop', 'Desktop')).locator('.desktop-view__screen canvas');
+      assert.ok((await screenColours(page, desktopScreen, 3)) >= 3, "the desktop container's screen shows real pixels");
+
+      // A reload shows the VM's terminal as it was, once.
+      await page.goto(`${new URL(page.url()).pathname}?machine=tiny&view=terminal`);
+      const reloaded = page.getByRole('tabpanel', { name: 'Terminal' }).locator('.xterm-rows');
+      await waitForScreen(reloaded, (text) => text.includes('vm-42 tiny'), 'the VM screen after a reload');
+      await page.waitForTimeout(1500);
+      assert.equal(count(await reloaded.textContent(), 'vm-42 tiny'), 1, 'the VM terminal is shown once after a reload');
     });
   });
 
@@ -347,6 +384,24 @@ describe('workspace', { timeout: 900_000 }, () => {
     });
   });
 });
+
+/** How many colours a noVNC canvas shows (sampled), waiting up to a minute for at least `wanted`. */
+async function screenColours(page: Page, canvas: ReturnType<Page['locator']>, wanted: number): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  let colours = 0;
+  while (Date.now() < deadline && colours < wanted) {
+    colours = await canvas.evaluate((element) => {
+      const { width, height } = element as HTMLCanvasElement;
+      if (width === 0 || height === 0) return 0;
+      const pixels = (element as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, width, height).data;
+      const seen = new Set<number>();
+      for (let i = 0; i < pixels.length && seen.size < 16; i += 4 * 31) seen.add((pixels[i]! << 16) | (pixels[i + 1]! << 8) | pixels[i + 2]!);
+      return seen.size;
+    });
+    if (colours < wanted) await page.waitForTimeout(500);
+  }
+  return colours;
+}
 
 function count(text: string | null, needle: string): number {
   return (text ?? '').split(needle).length - 1;
