@@ -1,31 +1,19 @@
 import { useEffect, useId, useRef, useState, type RefObject } from 'react';
-import { gatewaySocket, type MachineSocketFactory } from '../api/ws.js';
+import { gatewaySocket } from '../api/ws.js';
 import { useDesktopSession } from '../hooks/use-desktop-session.js';
 import { Button } from './button.js';
-import { ConnectionNotice, type MachineAvailability } from './connection-notice.js';
+import { ConnectionNotice } from './connection-notice.js';
 import { ConnectionState } from './connection-state.js';
 import { HelpPopover, KeyHelp } from './help-popover.js';
 import { ClipboardIcon, CloseIcon, KeyboardIcon, MaximizeIcon, MinimizeIcon, RefreshIcon } from './icons.js';
-
-export interface DesktopViewProps {
-  instanceId: string;
-  machine: string;
-  availability: MachineAvailability;
-  /** Each new value moves keyboard focus to the remote screen (the learner opened its tab). */
-  focusSignal: number;
-  onLost?(code: number): void;
-  /** Another way to reach the screen than the gateway's WebSocket (tests, other transports). */
-  connect?: MachineSocketFactory;
-  /** Shortcuts of the workspace, listed in the keys help. */
-  shortcuts?: { keys: string; label: string }[];
-}
+import type { MachineViewProps } from './terminal-view.js';
 
 /**
  * A machine's graphical screen through noVNC, scaled to the pane, with what a remote desktop
  * needs beside it: Ctrl+Alt+Del (the local system would take it), full screen, the remote
  * clipboard and a way to reconnect.
  */
-export function DesktopView({ instanceId, machine, availability, focusSignal, onLost, connect, shortcuts = [] }: DesktopViewProps) {
+export function DesktopView({ instanceId, machine, availability, focusSignal, onLost, connect, shortcuts = [] }: MachineViewProps) {
   const session = useDesktopSession({ connect: connect ?? gatewaySocket(instanceId, machine, 'vnc'), running: availability.running, ...(onLost && { onLost }) });
   const frame = useRef<HTMLDivElement>(null);
   const fullscreen = useFullscreen(frame);

@@ -7,21 +7,22 @@ import { ConnectionState } from './connection-state.js';
 import { HelpPopover, KeyHelp } from './help-popover.js';
 import { RefreshIcon } from './icons.js';
 
-export interface TerminalViewProps {
+/** What a view of one machine (its terminal or its desktop) is given. */
+export interface MachineViewProps {
   instanceId: string;
   machine: string;
   availability: MachineAvailability;
-  /** Each new value moves keyboard focus into the terminal (the learner opened its tab). */
+  /** Each new value moves keyboard focus into the view (the learner opened its tab). */
   focusSignal: number;
   onLost?(code: number): void;
-  /** Another way to reach the terminal than the gateway's WebSocket (tests, other transports). */
+  /** Another way to reach the machine than the gateway's WebSocket (tests, other transports). */
   connect?: MachineSocketFactory;
   /** Shortcuts of the workspace, listed in the keys help. */
   shortcuts?: { keys: string; label: string }[];
 }
 
 /** A machine's terminal: xterm.js filling the pane, its connection state, and help with the keys. */
-export function TerminalView({ instanceId, machine, availability, focusSignal, onLost, connect, shortcuts = [] }: TerminalViewProps) {
+export function TerminalView({ instanceId, machine, availability, focusSignal, onLost, connect, shortcuts = [] }: MachineViewProps) {
   const stream = useTerminalStream({ connect: connect ?? gatewaySocket(instanceId, machine, 'terminal'), running: availability.running, ...(onLost && { onLost }) });
   const { focus } = stream;
 
