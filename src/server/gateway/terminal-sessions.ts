@@ -105,7 +105,12 @@ class TerminalSession {
     if (!Number.isInteger(cols) || !Number.isInteger(rows)) return;
     const size = { cols: Math.min(Math.max(cols as number, 2), 500), rows: Math.min(Math.max(rows as number, 2), 200) };
     this.screen.resize(size.cols, size.rows);
-    this.channel.resize(size).catch(() => {});
+    // What the viewer types after a resize must reach the PTY after it: hold their input until it is applied.
+    viewer.ws.pause();
+    this.channel
+      .resize(size)
+      .catch(() => {})
+      .finally(() => viewer.ws.resume());
   }
 
   private detach(viewer: Viewer): void {
