@@ -11,7 +11,7 @@ import { RuntimeError, type Runtime } from '../runtime/runtime.js';
 import type { UserRepository, UserRow } from '../store/users.js';
 import type { ActivityTracker } from './activity.js';
 import type { AppSessions } from './app-sessions.js';
-import { relayMessages } from './relay.js';
+import { closeCodes, relayMessages } from './relay.js';
 
 /** Headers that belong to one hop and must not be forwarded (RFC 9110 §7.6.1). */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
@@ -135,7 +135,7 @@ export async function appRoutes(app: FastifyInstance, deps: AppRouteDeps): Promi
   };
 
   const closeWith = (browser: WebSocket, error: unknown) =>
-    browser.close(error instanceof LabhubError && error.status === 404 ? 4404 : 1011, error instanceof LabhubError ? error.message.slice(0, 120) : 'error');
+    browser.close(error instanceof LabhubError && error.status === 404 ? closeCodes.notFound : closeCodes.error, error instanceof LabhubError ? error.message.slice(0, 120) : 'error');
 
   const proxy = { authorize, proxyHttp, proxyWebSocket, closeWith };
   if (appsDomain) return subdomainRoutes(app, deps, appsDomain, proxy);

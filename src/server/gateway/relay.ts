@@ -1,6 +1,9 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 
+/** WebSocket close codes the browser acts on (DESIGN.md §8; the workspace reconnects, waits or stops by them). */
+export const closeCodes = { notFound: 4404, notRunning: 4409, goingAway: 1001, error: 1011 } as const;
+
 /** Bytes queued towards one browser before the source is paused: bounded memory per connection. */
 export const sendHighWater = 1024 * 1024;
 const sendLowWater = sendHighWater / 4;

@@ -9,11 +9,9 @@ import type { InstanceService } from '../instances/instance-service.js';
 import { RuntimeError, type MachineRef, type Runtime } from '../runtime/runtime.js';
 import type { Services } from '../services.js';
 import type { ActivityTracker } from './activity.js';
-import { relay } from './relay.js';
+import { closeCodes, relay } from './relay.js';
 import type { TerminalSessions } from './terminal-sessions.js';
 
-/** WebSocket close codes the browser acts on (DESIGN.md §8). */
-export const closeCodes = { notFound: 4404, notRunning: 4409, revoked: 4403, goingAway: 1001, error: 1011 } as const;
 
 const keepaliveMs = 30_000;
 

@@ -2,7 +2,7 @@ import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 import type { WebSocket } from 'ws';
 import type { MachineRef, Runtime, TermSize, TerminalChannel } from '../runtime/runtime.js';
-import { BoundedSender } from './relay.js';
+import { BoundedSender, closeCodes, sendHighWater } from './relay.js';
 
 const { Terminal } = xtermHeadless;
 const { SerializeAddon } = serializeAddon;
@@ -123,7 +123,7 @@ class TerminalSession {
   }
 
   private resumeIfAllDrained(): void {
-    for (const viewer of this.viewers) if (viewer.sender.queued >= 1024 * 1024) return;
+    for (const viewer of this.viewers) if (viewer.sender.queued >= sendHighWater) return;
     this.channel.stream.resume();
   }
 }
@@ -150,18 +150,11 @@ export class TerminalSessions {
     (await session).attach(ws, options.canWrite, options.onInput);
   }
 
-  /** Number of browsers attached to terminals of the instance. */
-  async viewersOf(instanceId: string): Promise<number> {
-    let count = 0;
-    for (const [key, session] of this.sessions) if (key.startsWith(`${instanceId}/`)) count += (await session.catch(() => undefined))?.viewerCount ?? 0;
-    return count;
-  }
-
   /** Ends the terminals of an instance (stopped, deleted) or of everything (shutdown). */
   async close(instanceId?: string): Promise<void> {
     for (const [key, session] of this.sessions) {
       if (instanceId && !key.startsWith(`${instanceId}/`)) continue;
-      (await session.catch(() => undefined))?.end(1001, instanceId ? 'the instance stopped' : 'the server is going away');
+      (await session.catch(() => undefined))?.end(closeCodes.goingAway, instanceId ? 'the instance stopped' : 'the server is going away');
     }
   }
 }
