@@ -104,6 +104,15 @@ describe('reconciler', { timeout: 600_000 }, () => {
     assert.deepEqual(await containers(record.id), []);
   });
 
+  test('an interrupted pause is finished', async () => {
+    const record = await insert({ status: 'starting' });
+    await pass(record.id);
+    await repo.update(record.id, { desired: 'paused', status: 'running', message: 'pausing' });
+    await pass(record.id);
+    assert.equal((await row(record.id))?.status, 'paused');
+    assert.equal((await containers(record.id))[0]?.State, 'paused');
+  });
+
   test("this installation's workloads that no record owns are removed after the grace period; others' never", async () => {
     const orphan = planFor(fresh.store.installation, newInstanceId(), 'nobody', lab, 1);
     await runtime.apply(orphan);

@@ -26,7 +26,8 @@ type Desired = InstanceRow['desired'];
 const transitions: Record<Desired, { during: InstanceRow['status']; settled: InstanceRow['status'] }> = {
   running: { during: 'starting', settled: 'running' },
   stopped: { during: 'stopping', settled: 'stopped' },
-  paused: { during: 'starting', settled: 'paused' },
+  // Machines keep running until they are frozen.
+  paused: { during: 'running', settled: 'paused' },
   deleted: { during: 'deleting', settled: 'deleting' },
 };
 
@@ -138,6 +139,11 @@ export class InstanceService {
   async delete(row: InstanceRow): Promise<void> {
     await this.instances.update(row.id, { desired: 'deleted', status: 'deleting', message: 'deleting' }, this.now());
     this.enqueue(row.id, () => this.converge(row.id));
+  }
+
+  /** Whether the recorded status is where the desired state leads (or failed, which waits for the learner). */
+  static converged(row: InstanceRow): boolean {
+    return row.status === 'failed' || (row.desired !== 'deleted' && row.status === transitions[row.desired].settled);
   }
 
   /** Whether an operation on the instance is queued or running in this process. */

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ActivityTracker } from '../gateway/activity.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { InstanceService } from './instance-service.js';
+import { InstanceService } from './instance-service.js';
 import { idleDeadline } from './limits.js';
 
 export interface ReconcilerOptions {
@@ -62,7 +62,7 @@ export class Reconciler {
     for (const row of rows) {
       if (this.instances.busy(row.id)) continue;
       const idleAt = idleDeadline(row, this.activity);
-      if (row.status === 'deleting' || row.status === 'starting' || row.status === 'stopping') {
+      if (!InstanceService.converged(row)) {
         // Nothing in this process is working on it: a crash interrupted the operation.
         this.instances.reconcile(row.id);
       } else if ((row.desired === 'running' || row.desired === 'paused') && row.expires_at !== null && row.expires_at <= now) {
