@@ -16,11 +16,16 @@ const markdown = new Marked({
   gfm: true,
   renderer: {
     html: ({ text, block }) => (block ? `<p>${escapeHtml(text.trim())}</p>\n` : escapeHtml(text)),
-    // Commands come with a Copy button; its clicks are handled by the page (copyButtonText).
+    // Commands come with Copy and Run buttons; their clicks are handled by the page (codeButton).
     code: ({ text, lang, escaped }) => {
       const language = lang?.match(/^[\w-]+/)?.[0];
       const code = `<code${language ? ` class="language-${language}"` : ''}>${escaped ? text : escapeHtml(text)}\n</code>`;
-      return `<div class="code-block"><pre>${code}</pre><button type="button" class="code-block__copy" data-copy-code>Copy</button></div>\n`;
+      const buttons =
+        '<div class="code-block__buttons">' +
+        '<button type="button" class="code-block__button" data-copy-code>Copy</button>' +
+        '<button type="button" class="code-block__button code-block__run" data-run-code title="Type this into the terminal">Run</button>' +
+        '</div>';
+      return `<div class="code-block"><pre>${code}</pre>${buttons}</div>\n`;
     },
   },
 });
@@ -49,11 +54,11 @@ export function renderMarkdown(source: string): string {
   });
 }
 
-/** The code a Copy button of `renderMarkdown`'s output copies, or undefined when `target` is not such a button. */
-export function copyButtonText(target: EventTarget | null): { button: HTMLButtonElement; text: string } | undefined {
+/** The code a Copy or Run button of `renderMarkdown`'s output acts on, or undefined when `target` is not such a button. */
+export function codeButton(target: EventTarget | null): { action: 'copy' | 'run'; button: HTMLButtonElement; text: string } | undefined {
   if (!(target instanceof Element)) return undefined;
-  const button = target.closest<HTMLButtonElement>('button[data-copy-code]');
-  const code = button?.parentElement?.querySelector('pre');
+  const button = target.closest<HTMLButtonElement>('button[data-copy-code], button[data-run-code]');
+  const code = button?.closest('.code-block')?.querySelector('pre');
   if (!button || !code) return undefined;
-  return { button, text: (code.textContent ?? '').replace(/\n$/, '') };
+  return { action: button.hasAttribute('data-run-code') ? 'run' : 'copy', button, text: (code.textContent ?? '').replace(/\n$/, '') };
 }

@@ -12,6 +12,7 @@ export const queryKeys = {
     all: ['instances'] as const,
     list: ['instances', 'list'] as const,
     detail: (id: string) => ['instances', 'detail', id] as const,
+    steps: (id: string) => ['instances', 'steps', id] as const,
   },
   users: {
     all: ['admin', 'users'] as const,

@@ -1,25 +1,40 @@
 import { useId, useMemo, type MouseEvent } from 'react';
-import type { LabStepView } from '../../common/lab/api.js';
-import { useLab } from '../api/labs.js';
-import { copyButtonText, renderMarkdown } from '../markdown.js';
-import { CloseIcon } from './icons.js';
+import { useSearchParams } from 'react-router-dom';
+import type { Step } from '../../common/steps.js';
+import { useCheckStep, useSteps } from '../api/steps.js';
+import { formatDateTime, plural } from '../format.js';
+import { codeButton, renderMarkdown } from '../markdown.js';
+import { Button } from './button.js';
+import { CheckIcon, CloseIcon } from './icons.js';
 import { LoadError } from './status.js';
 import { Spinner } from './spinner.js';
 
 export interface InstructionsPaneProps {
   id: string;
-  lab: { name: string; version: number };
+  instanceId: string;
   onHide(): void;
   /** The shortcut that shows and hides the pane, for its button's `aria-keyshortcuts`. */
   shortcut: string;
+  /**
+   * Types a code block into the terminal of the machine selected in the workspace; absent when
+   * that machine has no terminal (the Run buttons are not shown then).
+   */
+  onRun?: (text: string) => void;
 }
 
-/** The lab's instructions beside the machines: every step's title and body, in order. */
-export function InstructionsPane({ id, lab, onHide, shortcut }: InstructionsPaneProps) {
-  const detail = useLab(lab.name);
+/** The address parameter that keeps the step shown across reloads. */
+const stepParam = 'step';
+
+/**
+ * The lab's guided steps beside the machines, one page at a time: a progress bar of the steps
+ * (passed checks marked), the current step's Markdown with Copy and Run on its code, its Check,
+ * and Previous/Next.
+ */
+export function InstructionsPane({ id, instanceId, onHide, shortcut, onRun }: InstructionsPaneProps) {
+  const steps = useSteps(instanceId);
   const titleId = useId();
   return (
-    <aside id={id} className="instructions" aria-labelledby={titleId}>
+    <aside id={id} className={onRun ? 'instructions' : 'instructions instructions--no-run'} aria-labelledby={titleId}>
       <header className="instructions__header">
         <h2 className="instructions__title" id={titleId}>
           Instructions
@@ -28,62 +43,173 @@ export function InstructionsPane({ id, lab, onHide, shortcut }: InstructionsPane
           <CloseIcon size={18} />
         </button>
       </header>
-      <div className="instructions__body">
-        {detail.isPending ? (
+      {steps.isPending ? (
+        <div className="instructions__body">
           <p className="side-panel__loading">
             <Spinner />
             Loading the instructions…
           </p>
-        ) : detail.isError ? (
-          <LoadError error={detail.error} onRetry={() => void detail.refetch()} retrying={detail.isFetching} />
-        ) : detail.data.instructions.length === 0 ? (
+        </div>
+      ) : steps.isError ? (
+        <div className="instructions__body">
+          <LoadError error={steps.error} onRetry={() => void steps.refetch()} retrying={steps.isFetching} />
+        </div>
+      ) : steps.data.length === 0 ? (
+        <div className="instructions__body">
           <p className="instructions__empty">This lab comes without instructions. Explore its machines as you like.</p>
-        ) : (
-          <>
-            {detail.data.version !== null && detail.data.version !== lab.version && (
-              <p className="instructions__version">
-                These are the instructions of version {detail.data.version} of the lab; your instance was started from version {lab.version}.
-              </p>
-            )}
-            <ol className="instructions__steps">
-              {detail.data.instructions.map((step, index) => (
-                <li key={index}>
-                  <Step step={step} number={index + 1} />
-                </li>
-              ))}
-            </ol>
-          </>
-        )}
-      </div>
+        </div>
+      ) : (
+        <StepPages instanceId={instanceId} steps={steps.data} onRun={onRun} />
+      )}
     </aside>
   );
 }
 
-function Step({ step, number }: { step: LabStepView; number: number }) {
+function StepPages({ instanceId, steps, onRun }: { instanceId: string; steps: Step[]; onRun: ((text: string) => void) | undefined }) {
+  const [params, setParams] = useSearchParams();
+  const wanted = Number(params.get(stepParam) ?? '1');
+  const current = Number.isInteger(wanted) && wanted >= 1 && wanted <= steps.length ? wanted : 1;
+  const show = (number: number) =>
+    setParams(
+      (previous) => {
+        const next = new URLSearchParams(previous);
+        next.set(stepParam, String(number));
+        return next;
+      },
+      { replace: true },
+    );
+
+  const checked = steps.filter((step) => step.check !== null);
+  const passed = checked.filter((step) => step.passedAt !== null).length;
+  const allPassed = checked.length > 0 && passed === checked.length;
+
+  return (
+    <>
+      <div className="step-progress">
+        <p className="step-progress__label">
+          <span>
+            Step {current} of {steps.length}
+          </span>
+          {checked.length > 0 && (
+            <span>
+              {passed} of {plural(checked.length, 'check')} passed
+            </span>
+          )}
+        </p>
+        {checked.length > 0 && (
+          <div className="step-progress__bar" role="progressbar" aria-label="Checks passed" aria-valuemin={0} aria-valuemax={checked.length} aria-valuenow={passed} aria-valuetext={`${passed} of ${plural(checked.length, 'check')} passed`}>
+            <div className="step-progress__fill" style={{ width: `${(100 * passed) / checked.length}%` }} />
+          </div>
+        )}
+        <nav aria-label="Steps">
+          <ol className="step-progress__steps">
+            {steps.map((step) => {
+              const done = step.passedAt !== null;
+              return (
+                <li key={step.number}>
+                  <button
+                    type="button"
+                    className={['step-progress__step', done && 'step-progress__step--passed', step.number === current && 'step-progress__step--current'].filter(Boolean).join(' ')}
+                    aria-current={step.number === current ? 'step' : undefined}
+                    onClick={() => show(step.number)}
+                    title={`Step ${step.number}: ${step.title}${done ? ' (passed)' : ''}`}
+                  >
+                    <span aria-hidden="true">{done ? <CheckIcon size={14} /> : step.number}</span>
+                    <span className="visually-hidden">
+                      Step {step.number}: {step.title}
+                      {done && ', passed'}
+                    </span>
+                  </button>
+                </li>
+              );
+            })}
+          </ol>
+        </nav>
+      </div>
+      <div className="instructions__body">
+        {/* Every step stays mounted (a check's result stays while the learner pages); only the current one shows. */}
+        {steps.map((step) => (
+          <StepPage key={step.number} instanceId={instanceId} step={step} hidden={step.number !== current} onRun={onRun} />
+        ))}
+        <div className="step-nav">
+          <Button size="small" onClick={() => show(current - 1)} disabled={current <= 1}>
+            Previous
+          </Button>
+          <Button size="small" variant={current < steps.length ? 'primary' : 'secondary'} onClick={() => show(current + 1)} disabled={current >= steps.length}>
+            Next
+          </Button>
+        </div>
+        {allPassed && (
+          <p className="step-summary" role="status">
+            <CheckIcon size={18} />
+            All {plural(checked.length, 'check')} passed. Well done!
+          </p>
+        )}
+      </div>
+    </>
+  );
+}
+
+function StepPage({ instanceId, step, hidden, onRun }: { instanceId: string; step: Step; hidden: boolean; onRun: ((text: string) => void) | undefined }) {
   const html = useMemo(() => renderMarkdown(step.body), [step.body]);
   const titleId = useId();
+  const check = useCheckStep(instanceId, step.number);
+  const result = check.data;
+  // The last check run here decides what shows; before any, whether the step ever passed.
+  const showPassed = result ? result.passed : step.passedAt !== null;
+
+  const onClick = (event: MouseEvent<HTMLDivElement>) => {
+    const target = codeButton(event.target);
+    if (!target) return;
+    if (target.action === 'run') onRun?.(target.text);
+    else copyCode(target.button, target.text);
+  };
+
   return (
-    <section className="step" aria-labelledby={titleId}>
+    <section className="step" aria-labelledby={titleId} hidden={hidden}>
       <h3 className="step__title" id={titleId}>
-        <span className="step__number" aria-hidden="true">
-          {number}
+        <span className={step.passedAt !== null ? 'step__number step__number--passed' : 'step__number'} aria-hidden="true">
+          {step.number}
         </span>
         <span>
-          <span className="visually-hidden">Step {number}: </span>
+          <span className="visually-hidden">Step {step.number}: </span>
           {step.title}
         </span>
       </h3>
       {/* Sanitized in renderMarkdown: nothing executable from the lab file survives. */}
-      {html && <div className="markdown" onClick={copyCode} dangerouslySetInnerHTML={{ __html: html }} />}
+      {html && <div className="markdown" onClick={onClick} dangerouslySetInnerHTML={{ __html: html }} />}
+      {step.check && (
+        <div className="step-check">
+          <div className="step-check__row">
+            <Button size="small" variant="primary" onClick={() => check.mutate()} pending={check.isPending} pendingLabel="Checking…">
+              Check
+            </Button>
+            {!check.isPending && showPassed && (
+              <span className="step-check__passed" title={step.passedAt ? `First passed ${formatDateTime(step.passedAt)}` : undefined}>
+                <CheckIcon size={16} />
+                Passed
+              </span>
+            )}
+          </div>
+          {!check.isPending && (
+            <div role="status" className="step-check__result">
+              {check.isError && <p className="step-check__error">The check could not run: {check.error.message}</p>}
+              {result && !result.passed && (
+                <>
+                  <p className="step-check__failed">{result.timedOut ? 'Not yet: the check timed out.' : 'Not yet: the check did not pass.'}</p>
+                  {result.output.trim() !== '' && <pre className="step-check__output">{result.output}</pre>}
+                </>
+              )}
+            </div>
+          )}
+        </div>
+      )}
     </section>
   );
 }
 
 /** A click on a code block's Copy button copies the code and says so on the button for a moment. */
-function copyCode(event: MouseEvent<HTMLDivElement>) {
-  const copy = copyButtonText(event.target);
-  if (!copy) return;
-  const { button, text } = copy;
+function copyCode(button: HTMLButtonElement, text: string) {
   const done = (label: string) => {
     button.textContent = label;
     setTimeout(() => (button.textContent = 'Copy'), 1500);

@@ -1,6 +1,7 @@
 import '@xterm/xterm/css/xterm.css';
 import { useEffect } from 'react';
 import { gatewaySocket, type MachineSocketFactory } from '../api/ws.js';
+import { useTerminalInput } from '../hooks/use-terminal-inputs.js';
 import { useTerminalStream } from '../hooks/use-terminal-stream.js';
 import { ConnectionNotice, type MachineAvailability } from './connection-notice.js';
 import { ConnectionState } from './connection-state.js';
@@ -25,6 +26,8 @@ export interface MachineViewProps {
 export function TerminalView({ instanceId, machine, availability, focusSignal, onLost, connect, shortcuts = [] }: MachineViewProps) {
   const stream = useTerminalStream({ connect: connect ?? gatewaySocket(instanceId, machine, 'terminal'), running: availability.running, ...(onLost && { onLost }) });
   const { focus } = stream;
+  // Run buttons of the instructions type into this terminal.
+  useTerminalInput(machine, stream.sendInput, stream.status.phase === 'open');
 
   useEffect(() => {
     if (focusSignal > 0) focus();

@@ -22,6 +22,11 @@ export interface TerminalStream {
   reconnect(): void;
   /** Moves keyboard focus into the terminal. */
   focus(): void;
+  /**
+   * Types `text` into the terminal as if the learner had: each line followed by Enter (`\r`).
+   * False when no connection is open, so nothing was sent.
+   */
+  sendInput(text: string): boolean;
 }
 
 /** A dark terminal in both colour schemes, with the palette of the rest of the UI. */
@@ -139,6 +144,13 @@ class TerminalSession {
     this.terminal.focus();
   }
 
+  /** Sends `text` line by line, each line ended with `\r` as the Enter key sends it; false when no socket is open. */
+  sendInput(text: string): boolean {
+    if (this.socket?.readyState !== socketState.open) return false;
+    for (const line of text.replace(/\r\n?/g, '\n').replace(/\n$/, '').split('\n')) this.send(this.encoder.encode(`${line}\r`));
+    return true;
+  }
+
   dispose(): void {
     cancelAnimationFrame(this.frame);
     this.observer.disconnect();
@@ -218,5 +230,6 @@ export function useTerminalStream({ connect, running, onLost }: TerminalStreamOp
   );
 
   const focus = useCallback(() => session.current?.focus(), []);
-  return { containerRef, status, reconnect, focus };
+  const sendInput = useCallback((text: string) => session.current?.sendInput(text) ?? false, []);
+  return { containerRef, status, reconnect, focus, sendInput };
 }

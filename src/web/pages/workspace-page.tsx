@@ -15,6 +15,7 @@ import type { TabChoice } from '../components/tab-list.js';
 import { useCurrentUser } from '../hooks/use-current-user.js';
 import { altShift, useShortcut } from '../hooks/use-shortcut.js';
 import { useStoredFlag } from '../hooks/use-stored-flag.js';
+import { TerminalInputs, TerminalInputsContext } from '../hooks/use-terminal-inputs.js';
 import { machineAvailability, type PowerButton } from './workspace/availability.js';
 import { MachineList } from './workspace/machine-list.js';
 import { MachinePane, viewIds, viewsOf, type MachineViewKind } from './workspace/machine-pane.js';
@@ -74,6 +75,7 @@ function Workspace({ instance }: { instance: Instance }) {
   const lastViews = useRef(new Map<string, MachineViewKind>());
   const [opened, setOpened] = useState<ReadonlySet<string>>(() => new Set());
   const [focus, setFocus] = useState({ key: '', count: 0 });
+  const [terminalInputs] = useState(() => new TerminalInputs());
   const isOpened = (machine: string, view: MachineViewKind) => opened.has(`${machine}/${view}`) || (machine === selection.machine && view === selection.view);
 
   const select = (machineName: string, wanted: MachineViewKind | undefined, how: TabChoice) => {
@@ -120,53 +122,71 @@ function Workspace({ instance }: { instance: Instance }) {
     );
   };
 
+  // Run buttons of the instructions type into the selected machine's terminal, shown so the learner sees it happen.
+  const selectedMachine = instance.machines.find((machine) => machine.name === selection.machine);
+  const runInTerminal =
+    selectedMachine && viewsOf(selectedMachine).includes('terminal')
+      ? (text: string) => {
+          select(selectedMachine.name, 'terminal', 'activate');
+          terminalInputs.send(selectedMachine.name, text);
+        }
+      : undefined;
+
   const failed = instance.status === 'failed';
   return (
-    <div className={instructionsShown ? 'workspace' : 'workspace workspace--no-instructions'}>
-      <WorkspaceHeader
-        instance={instance}
-        yours={instance.owner === me.username}
-        power={power}
-        instructions={{ shown: instructionsShown, toggle: toggleInstructions, paneId: instructionsPaneId, shortcut: instructionsShortcut.keys }}
-      />
-      {failed && (
-        <section className="workspace-failure" aria-labelledby="failure-title">
-          <h2 className="workspace-failure__title" id="failure-title">
-            <AlertIcon size={20} />
-            {instance.desired === 'running' ? 'This instance could not start' : 'This instance failed'}
-          </h2>
-          <p className="workspace-failure__message" role="alert">
-            {progressText(instance) ?? 'labhub did not say why; the server log has the details.'}
-          </p>
-          <p className="workspace-failure__hint">Start tries again; Reset starts over from the base images; Delete removes the instance.</p>
-        </section>
-      )}
-      <LimitBanners instance={instance} />
-      <div className="workspace__body">
-        <MachineList machines={instance.machines} selected={selection.machine} onSelect={(machine) => select(machine, undefined, 'activate')} />
-        <div className="workspace__stage">
-          {instance.machines.map((machine) => (
-            <MachinePane
-              key={machine.name}
+    <TerminalInputsContext.Provider value={terminalInputs}>
+      <div className={instructionsShown ? 'workspace' : 'workspace workspace--no-instructions'}>
+        <WorkspaceHeader
+          instance={instance}
+          yours={instance.owner === me.username}
+          power={power}
+          instructions={{ shown: instructionsShown, toggle: toggleInstructions, paneId: instructionsPaneId, shortcut: instructionsShortcut.keys }}
+        />
+        {failed && (
+          <section className="workspace-failure" aria-labelledby="failure-title">
+            <h2 className="workspace-failure__title" id="failure-title">
+              <AlertIcon size={20} />
+              {instance.desired === 'running' ? 'This instance could not start' : 'This instance failed'}
+            </h2>
+            <p className="workspace-failure__message" role="alert">
+              {progressText(instance) ?? 'labhub did not say why; the server log has the details.'}
+            </p>
+            <p className="workspace-failure__hint">Start tries again; Reset starts over from the base images; Delete removes the instance.</p>
+          </section>
+        )}
+        <LimitBanners instance={instance} />
+        <div className="workspace__body">
+          <MachineList machines={instance.machines} selected={selection.machine} onSelect={(machine) => select(machine, undefined, 'activate')} />
+          <div className="workspace__stage">
+            {instance.machines.map((machine) => (
+              <MachinePane
+                key={machine.name}
+                instanceId={instance.id}
+                machine={machine}
+                hidden={machine.name !== selection.machine}
+                view={machine.name === selection.machine ? selection.view : (lastViews.current.get(machine.name) ?? viewsOf(machine)[0])}
+                onView={(view, how) => select(machine.name, view, how)}
+                opened={new Set(viewsOf(machine).filter((view) => isOpened(machine.name, view)))}
+                focusSignal={(view) => (focus.key === `${machine.name}/${view}` ? focus.count : 0)}
+                availability={machineAvailability(instance, machine, powerButton)}
+                onLost={onLost}
+                shortcuts={shortcutHelp}
+              />
+            ))}
+            {instance.machines.length === 0 && <p className="machine-pane__empty">This instance has no machines.</p>}
+          </div>
+          <div className="workspace__instructions" hidden={!instructionsShown}>
+            <InstructionsPane
+              id={instructionsPaneId}
               instanceId={instance.id}
-              machine={machine}
-              hidden={machine.name !== selection.machine}
-              view={machine.name === selection.machine ? selection.view : (lastViews.current.get(machine.name) ?? viewsOf(machine)[0])}
-              onView={(view, how) => select(machine.name, view, how)}
-              opened={new Set(viewsOf(machine).filter((view) => isOpened(machine.name, view)))}
-              focusSignal={(view) => (focus.key === `${machine.name}/${view}` ? focus.count : 0)}
-              availability={machineAvailability(instance, machine, powerButton)}
-              onLost={onLost}
-              shortcuts={shortcutHelp}
+              onHide={toggleInstructions}
+              shortcut={instructionsShortcut.keys}
+              {...(runInTerminal && { onRun: runInTerminal })}
             />
-          ))}
-          {instance.machines.length === 0 && <p className="machine-pane__empty">This instance has no machines.</p>}
-        </div>
-        <div className="workspace__instructions" hidden={!instructionsShown}>
-          <InstructionsPane id={instructionsPaneId} lab={instance.lab} onHide={toggleInstructions} shortcut={instructionsShortcut.keys} />
+          </div>
         </div>
       </div>
-    </div>
+    </TerminalInputsContext.Provider>
   );
 }
 
