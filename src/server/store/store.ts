@@ -54,6 +54,10 @@ function postgresDialect(url: string): PostgresDialect {
     // bigint columns hold epoch milliseconds, which fit a JS number exactly.
     types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format)) },
   } as pg.PoolConfig);
+  // An idle connection the server closes (a restart, a failover, a terminated backend) is an
+  // 'error' on the pool: without a listener it would crash the process. The pool replaces it on
+  // the next query, and a query in flight fails on its own.
+  pool.on('error', () => {});
   return new PostgresDialect({ pool });
 }
 
