@@ -57,7 +57,7 @@ function collect(ws: WebSocket): { text: () => string; until: (pattern: RegExp, 
   });
   return {
     text: () => received,
-    until: (pattern, timeoutMs = 20_000) =>
+    until: (pattern, timeoutMs = 60_000) =>
       new Promise((resolve, reject) => {
         const check = () => pattern.test(received) && (clearTimeout(timer), resolve(received));
         const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; got ${JSON.stringify(received.slice(-300))}`)), timeoutMs);
@@ -108,7 +108,8 @@ describe('gateway', { timeout: 600_000 }, () => {
     const out = collect(first);
     first.send(JSON.stringify({ type: 'resize', cols: 100, rows: 30 }));
     first.send(Buffer.from('echo MARK$((1+1))\r'));
-    await out.until(/MARK2/);
+    // The first terminal of a machine opens an engine exec session, slow while VMs boot beside it.
+    await out.until(/MARK2/, 60_000);
     // The engine applies a resize asynchronously (and Podman may drop the very first one: the runtime sends it again).
     for (let attempt = 0; !/[\r\n]30 100\r\n/.test(out.text()); attempt++) {
       assert.ok(attempt < 20, `the PTY did not take the new size: ${JSON.stringify(out.text().slice(-200))}`);

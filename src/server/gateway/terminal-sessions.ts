@@ -105,12 +105,17 @@ class TerminalSession {
     if (!Number.isInteger(cols) || !Number.isInteger(rows)) return;
     const size = { cols: Math.min(Math.max(cols as number, 2), 500), rows: Math.min(Math.max(rows as number, 2), 200) };
     this.screen.resize(size.cols, size.rows);
-    // What the viewer types after a resize must reach the PTY after it: hold their input until it is applied.
+    // What the viewer types after a resize must reach the PTY after it: hold their input until it
+    // is applied, but never longer than a moment (a slow engine must not freeze the keyboard).
     viewer.ws.pause();
+    const held = setTimeout(() => viewer.ws.resume(), 2000);
     this.channel
       .resize(size)
       .catch(() => {})
-      .finally(() => viewer.ws.resume());
+      .finally(() => {
+        clearTimeout(held);
+        viewer.ws.resume();
+      });
   }
 
   private detach(viewer: Viewer): void {
