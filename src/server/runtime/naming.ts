@@ -12,6 +12,12 @@ export const labelKeys = {
   installation: 'labhub.io/installation',
   /** On container machines with a desktop: the port of their VNC server. */
   vncPort: 'labhub.io/vnc-port',
+  /** Kubernetes runtime: `container` or `vm`, so a Pod watch tells a machine's Pod from a VM's virt-launcher Pod. */
+  machineType: 'labhub.io/machine-type',
+  /** Kubernetes runtime, on a container machine's Pod: set while its processes are frozen (pause). */
+  paused: 'labhub.io/paused',
+  /** Kubernetes runtime, on an instance's Namespace: its machines as `name:type,…` (a stopped container has no Pod to find). */
+  machines: 'labhub.io/machines',
 } as const;
 
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -59,4 +65,50 @@ export function networkName(instanceId: string): string {
 /** Local runtime: the container of a container machine, or the launcher of a VM. */
 export function containerName(instanceId: string, machine: string): string {
   return `labhub-${instanceId}-${machine}`;
+}
+
+/** Kubernetes runtime: the Namespace of an instance. */
+export function kubeNamespaceName(instanceId: string): string {
+  return safeName(`labhub-${instanceId}`);
+}
+
+/** Kubernetes runtime: the Pod, VirtualMachine and headless Service of a machine (its host name on the lab network). */
+export function kubeMachineName(machine: string): string {
+  return safeName(machine);
+}
+
+/** Kubernetes runtime: the DataVolume (and so the PersistentVolumeClaim) holding a VM's disk. */
+export function kubeDiskName(machine: string): string {
+  return safeName(`${machine}-disk`);
+}
+
+/** Kubernetes runtime: the PersistentVolumeClaim holding a container machine's home directory (/root), kept while it is stopped. */
+export function kubeHomeClaimName(machine: string): string {
+  return safeName(`${machine}-home`);
+}
+
+/** Kubernetes runtime: the Secret holding a VM's cloud-init user data when it is too large to inline. */
+export function kubeCloudInitSecretName(machine: string): string {
+  return safeName(`${machine}-cloud-init`);
+}
+
+/** Kubernetes runtime: the Secret in an instance's Namespace that keeps its plan (to start stopped containers again). */
+export const kubePlanSecretName = 'labhub-plan';
+
+const labelValuePattern = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/**
+ * A valid Kubernetes label value (≤ 63 characters of letters, digits, `-`, `_`, `.`) from any
+ * text: kept when it already is one, otherwise `safeName`'s slug with a hash, so distinct
+ * inputs never collide. The exact text goes into an annotation where it matters (the owner).
+ */
+export function kubeLabelValue(text: string): string {
+  if (text.length <= 63 && labelValuePattern.test(text) && !/--[0-9a-f]{8}$/.test(text)) return text;
+  return safeName(text);
+}
+
+/** Kubernetes runtime: `labels()` with every value made a valid label value. */
+export function kubeLabels(plan: Pick<InstancePlan, 'instanceId' | 'owner' | 'lab' | 'installation'>, machine?: string): Record<string, string> {
+  const labels = machine === undefined ? instanceLabels(plan) : machineLabels(plan, machine);
+  return Object.fromEntries(Object.entries(labels).map(([key, value]) => [key, kubeLabelValue(value)]));
 }
