@@ -1,6 +1,7 @@
 import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 import type { WebSocket } from 'ws';
+import type { BorrowedTerminal, ConsoleSource } from '../instances/console-check.js';
 import type { MachineRef, Runtime, TermSize, TerminalChannel } from '../runtime/runtime.js';
 import { BoundedSender, closeCodes, sendHighWater } from './relay.js';
 
@@ -24,10 +25,18 @@ interface Viewer {
  */
 class TerminalSession {
   private readonly viewers = new Set<Viewer>();
+  /** Output listeners of labhub itself typing here (console checks); they hold the session open like viewers. */
+  private readonly borrowers = new Set<(chunk: Buffer) => void>();
   private readonly screen: InstanceType<typeof Terminal>;
   private readonly serializer = new SerializeAddon();
   private lingerTimer: NodeJS.Timeout | undefined;
   private ended = false;
+  /**
+   * Bytes handed to the screen and not yet parsed. The screen is a reader like any viewer: when it
+   * falls behind, the source pauses (xterm throws once 50 MB wait, which would end the process).
+   */
+  private screenPending = 0;
+  private screenBehind = false;
 
   constructor(
     private readonly channel: TerminalChannel,
@@ -38,8 +47,11 @@ class TerminalSession {
     this.screen = new Terminal({ cols: size.cols, rows: size.rows, scrollback, allowProposedApi: true });
     this.screen.loadAddon(this.serializer);
     channel.stream.on('data', (chunk: Buffer) => {
-      this.screen.write(chunk);
-      let full = false;
+      this.screenPending += chunk.length;
+      this.screen.write(chunk, () => this.screenParsed(chunk.length));
+      if (this.screenPending >= sendHighWater) this.screenBehind = true;
+      for (const borrower of this.borrowers) borrower(chunk);
+      let full = this.screenBehind;
       for (const viewer of this.viewers) if (!viewer.sender.send(chunk)) full = true;
       if (full) channel.stream.pause();
     });
@@ -79,6 +91,21 @@ class TerminalSession {
       this.control(data, viewer);
     });
     ws.on('close', () => this.detach(viewer));
+  }
+
+  /** Lets labhub type here and read what follows, beside any viewers (who see it happen). */
+  borrow(onOutput: (chunk: Buffer) => void): BorrowedTerminal {
+    clearTimeout(this.lingerTimer);
+    this.borrowers.add(onOutput);
+    return {
+      write: (text) => {
+        if (!this.ended) this.channel.stream.write(text);
+      },
+      release: () => {
+        if (!this.borrowers.delete(onOutput)) return;
+        this.lingerIfUnused();
+      },
+    };
   }
 
   end(code: number, reason: string): void {
@@ -121,20 +148,33 @@ class TerminalSession {
   private detach(viewer: Viewer): void {
     this.viewers.delete(viewer);
     this.resumeIfAllDrained();
-    if (this.viewers.size === 0 && !this.ended) {
-      this.lingerTimer = setTimeout(() => this.end(1000, 'closed after nobody watched it'), this.lingerMs);
-      this.lingerTimer.unref();
+    this.lingerIfUnused();
+  }
+
+  private lingerIfUnused(): void {
+    if (this.viewers.size > 0 || this.borrowers.size > 0 || this.ended) return;
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = setTimeout(() => this.end(1000, 'closed after nobody watched it'), this.lingerMs);
+    this.lingerTimer.unref();
+  }
+
+  private screenParsed(bytes: number): void {
+    this.screenPending -= bytes;
+    if (this.screenBehind && this.screenPending <= sendHighWater / 4) {
+      this.screenBehind = false;
+      this.resumeIfAllDrained();
     }
   }
 
   private resumeIfAllDrained(): void {
+    if (this.screenBehind || this.ended) return;
     for (const viewer of this.viewers) if (viewer.sender.queued >= sendHighWater) return;
     this.channel.stream.resume();
   }
 }
 
 /** Every live terminal, by machine: the one place terminal sessions are opened, shared and closed. */
-export class TerminalSessions {
+export class TerminalSessions implements ConsoleSource {
   private readonly sessions = new Map<string, Promise<TerminalSession>>();
 
   constructor(
@@ -144,6 +184,19 @@ export class TerminalSessions {
 
   /** The machine's session, opened if there is none. Throws the runtime's error when it cannot open. */
   async attach(ref: MachineRef, ws: WebSocket, options: { canWrite: boolean; onInput: () => void }): Promise<void> {
+    (await this.session(ref)).attach(ws, options.canWrite, options.onInput);
+  }
+
+  /**
+   * The machine's terminal for labhub itself to type into: VM step checks run through the serial
+   * console, which serves one connection at a time, so they use the session viewers share (opened
+   * if there is none) and never wait for a learner's console, nor the learner for them.
+   */
+  async borrow(ref: MachineRef, onOutput: (chunk: Buffer) => void): Promise<BorrowedTerminal> {
+    return (await this.session(ref)).borrow(onOutput);
+  }
+
+  private session(ref: MachineRef): Promise<TerminalSession> {
     const key = `${ref.instanceId}/${ref.machine}`;
     let session = this.sessions.get(key);
     if (!session) {
@@ -152,7 +205,7 @@ export class TerminalSessions {
       this.sessions.set(key, session);
       session.catch(() => this.sessions.delete(key));
     }
-    (await session).attach(ws, options.canWrite, options.onInput);
+    return session;
   }
 
   /** Ends the terminals of an instance (stopped, deleted) or of everything (shutdown). */
