@@ -1,5 +1,6 @@
 import DOMPurify from 'dompurify';
 import { Marked } from 'marked';
+import { languageOf, runTargetOf } from '../common/lab/step-text.js';
 
 /**
  * Lab instructions are Markdown from lab authors, whom the page trusts less than labhub itself.
@@ -17,14 +18,15 @@ const markdown = new Marked({
   renderer: {
     html: ({ text, block }) => (block ? `<p>${escapeHtml(text.trim())}</p>\n` : escapeHtml(text)),
     // Commands come with Copy and Run buttons; their clicks are handled by the page (codeButton).
+    // A `run:<machine>` word of the info string names the machine whose terminal Run types into.
     code: ({ text, lang, escaped }) => {
-      const language = lang?.match(/^[\w-]+/)?.[0];
+      const language = languageOf(lang ?? '')?.match(/^[\w-]+/)?.[0];
+      const machine = runTargetOf(lang ?? '');
       const code = `<code${language ? ` class="language-${language}"` : ''}>${escaped ? text : escapeHtml(text)}\n</code>`;
-      const buttons =
-        '<div class="code-block__buttons">' +
-        '<button type="button" class="code-block__button" data-copy-code>Copy</button>' +
-        '<button type="button" class="code-block__button code-block__run" data-run-code title="Type this into the terminal">Run</button>' +
-        '</div>';
+      const run = machine
+        ? `<button type="button" class="code-block__button code-block__run" data-run-code data-run-machine="${escapeHtml(machine)}" title="Type this into the terminal of ${escapeHtml(machine)}">Run on ${escapeHtml(machine)}</button>`
+        : '<button type="button" class="code-block__button code-block__run" data-run-code title="Type this into the terminal">Run</button>';
+      const buttons = `<div class="code-block__buttons"><button type="button" class="code-block__button" data-copy-code>Copy</button>${run}</div>`;
       return `<div class="code-block"><pre>${code}</pre>${buttons}</div>\n`;
     },
   },
@@ -54,11 +56,19 @@ export function renderMarkdown(source: string): string {
   });
 }
 
-/** The code a Copy or Run button of `renderMarkdown`'s output acts on, or undefined when `target` is not such a button. */
-export function codeButton(target: EventTarget | null): { action: 'copy' | 'run'; button: HTMLButtonElement; text: string } | undefined {
+/**
+ * The code a Copy or Run button of `renderMarkdown`'s output acts on, and for Run the machine the
+ * block names (undefined: the selected one); undefined when `target` is not such a button.
+ */
+export function codeButton(target: EventTarget | null): { action: 'copy' | 'run'; button: HTMLButtonElement; text: string; machine: string | undefined } | undefined {
   if (!(target instanceof Element)) return undefined;
   const button = target.closest<HTMLButtonElement>('button[data-copy-code], button[data-run-code]');
   const code = button?.closest('.code-block')?.querySelector('pre');
   if (!button || !code) return undefined;
-  return { action: button.hasAttribute('data-run-code') ? 'run' : 'copy', button, text: (code.textContent ?? '').replace(/\n$/, '') };
+  return {
+    action: button.hasAttribute('data-run-code') ? 'run' : 'copy',
+    button,
+    text: (code.textContent ?? '').replace(/\n$/, ''),
+    machine: button.getAttribute('data-run-machine') ?? undefined,
+  };
 }

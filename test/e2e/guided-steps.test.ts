@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { launchBrowser, reviewScreenshot, withPage, type ExpectedHttpError } from '../support/browser.js';
+import type { Browser, Locator } from 'playwright-core';
+import { launchBrowser, reviewScreenshot, waitForScreen, withPage, type ExpectedHttpError } from '../support/browser.js';
 import { api, apiLogin, createUser, logIn } from '../support/e2e-api.js';
 import { startServer, type E2eServer } from '../support/server.js';
 
@@ -118,16 +118,4 @@ async function waitForAttribute(locator: Locator, name: string, value: string): 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.fail(`${name} is ${seen}, not ${value}`);
-}
-
-/** Waits until the terminal's text satisfies `done`, and returns it. */
-async function waitForScreen(screen: ReturnType<Page['locator']>, done: (text: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = (await screen.evaluate((rows) => Array.from(rows.children, (row) => row.textContent ?? '').join('\n')).catch(() => '')).replace(/\u00a0/g, ' ');
-    if (done(text)) return text;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  assert.fail(`the terminal did not show ${what}; it shows:\n${text}`);
 }

@@ -49,6 +49,7 @@ const summaryProperties = {
   file: Type.Optional(Type.String({ description: 'File name in the labs directory (file labs only)' })),
   status: LabStatus,
   problems: Type.Optional(Type.Array(LabProblem, { description: 'Why the lab is broken; only for authors and admins' })),
+  groups: Type.Optional(Type.Array(Type.String(), { description: 'The groups the lab is limited to (spec.groups); only for authors and admins, and only when limited' })),
   version: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'Latest version; null for a broken file lab that never validated' }),
   machines: Type.Array(LabMachineSummary, { description: 'Empty when broken' }),
   limits: Type.Union([LabLimitsView, Type.Null()], { description: 'Null when broken' }),

@@ -1,7 +1,8 @@
 import { containerImageCapabilities } from './images.js';
 import { parseBytes, parseCpu, parseDuration } from './quantities.js';
-import { maxCheckTimeoutSeconds, minMemoryBytes } from './schema.js';
+import { labDefaults, maxCheckTimeoutSeconds, minMemoryBytes } from './schema.js';
 import type { LabIssue } from './schema-problems.js';
+import { parseVariable, placeholdersIn, runTargetProblem, runTargetsIn, variableProblem, type StepTextMachine } from './step-text.js';
 
 /**
  * Rules JSON Schema cannot say: names that must be unique or must refer to something, and
@@ -29,7 +30,10 @@ export function ruleIssues(data: unknown): LabIssue[] {
   });
   machines.forEach((machine, index) => issues.push(...machineIssues(machine, ['spec', 'machines', String(index)])));
 
+  const stepMachines = machines.map(stepTextMachine).filter((machine) => machine !== undefined);
   list(field(spec, 'instructions')).forEach((step, index) => {
+    const body = field(step, 'body');
+    if (typeof body === 'string') issues.push(...stepTextIssues(body, ['spec', 'instructions', String(index), 'body'], stepMachines));
     const check = field(step, 'check');
     const where = ['spec', 'instructions', String(index), 'check'];
     const machine = field(check, 'machine');
@@ -42,6 +46,36 @@ export function ruleIssues(data: unknown): LabIssue[] {
     if (seconds !== undefined && seconds > maxCheckTimeoutSeconds) issues.push(at([...where, 'timeout'], 'must be at most 10m'));
   });
   return issues;
+}
+
+/** Variables and Run targets of a step's Markdown that the lab cannot fill in (step-text.ts), at their line in the body. */
+function stepTextIssues(body: string, where: string[], machines: StepTextMachine[]): LabIssue[] {
+  const issues: LabIssue[] = [];
+  for (const { expression, line, column } of placeholdersIn(body)) {
+    const variable = parseVariable(expression);
+    const problem = typeof variable === 'string' ? variable : variableProblem(variable, machines);
+    if (problem) issues.push({ segments: where, message: `{{${expression}}} (line ${line + 1} of the body) ${problem}`, anchor: 'value', lineInValue: line, columnInLine: column });
+  }
+  for (const { machine, line, column } of runTargetsIn(body)) {
+    const problem = runTargetProblem(machine, machines);
+    if (problem) issues.push({ segments: where, message: `${problem} (line ${line + 1} of the body)`, anchor: 'value', lineInValue: line, columnInLine: column });
+  }
+  return issues;
+}
+
+/** What step text may name of a machine, from the raw lab data; undefined for a machine without a name. */
+function stepTextMachine(machine: unknown): StepTextMachine | undefined {
+  const name = field(machine, 'name');
+  if (typeof name !== 'string') return undefined;
+  const credentials = field(machine, 'credentials');
+  const access = field(machine, 'access');
+  const accessList: unknown[] = access === undefined ? [...labDefaults.access] : list(access);
+  return {
+    name,
+    credentials: Array.isArray(credentials) ? credentials.length : credentials === undefined ? 0 : 1,
+    httpPorts: accessList.map((entry) => field(entry, 'http')).filter((port): port is number => typeof port === 'number'),
+    terminal: accessList.includes('terminal'),
+  };
 }
 
 function machineIssues(machine: unknown, where: string[]): LabIssue[] {

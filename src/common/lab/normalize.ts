@@ -17,12 +17,14 @@ export function normalizeLab(document: LabDocument): NormalizedLab {
       maxInstancesPerUser: spec.limits?.maxInstancesPerUser ?? labDefaults.maxInstancesPerUser,
     },
     network: { egress: spec.network?.egress ?? labDefaults.egress },
+    groups: spec.groups ?? [],
     machines: spec.machines.map(normalizeMachine),
     instructions: (spec.instructions ?? []).map((step) => ({
       title: step.title,
       body: step.body ?? '',
       check: step.check ? { machine: step.check.machine, run: step.check.run, timeoutSeconds: seconds(step.check.timeout ?? labDefaults.checkTimeout) } : null,
     })),
+    guide: { gated: spec.guide?.gated ?? false },
   };
 }
 

@@ -75,6 +75,15 @@ export interface NormalizedLab {
   tags: string[];
   limits: NormalizedLimits;
   network: { egress: 'allow' | 'deny' };
+  /** Groups whose members see and start the lab; empty: everyone. */
+  groups: string[];
   machines: NormalizedMachine[];
   instructions: NormalizedStep[];
+  /** Absent in instances started before labs had it: read it as not gated. */
+  guide?: NormalizedGuide;
+}
+
+export interface NormalizedGuide {
+  /** A step opens only once the checks of the steps before it passed. */
+  gated: boolean;
 }

@@ -41,6 +41,7 @@ describe('valid labs', () => {
       tags: [],
       limits: { timeLimitSeconds: 7200, idleTimeoutSeconds: 1800, maxInstancesPerUser: 1 },
       network: { egress: 'deny' },
+      groups: [],
       machines: [
         {
           name: 'box',
@@ -54,6 +55,7 @@ describe('valid labs', () => {
         },
       ],
       instructions: [],
+      guide: { gated: false },
     });
   });
 

@@ -6,7 +6,7 @@ import { normalizeLab } from './normalize.js';
 import type { NormalizedLab } from './normalized.js';
 import { labJsonSchema, maxLabSourceBytes, type LabDocument } from './schema.js';
 import { schemaIssues, valueAt, type LabIssue } from './schema-problems.js';
-import { positionOf } from './yaml-positions.js';
+import { positionInText, positionOf } from './yaml-positions.js';
 
 export type ParseLabResult =
   | { ok: true; lab: NormalizedLab; source: string }
@@ -72,7 +72,7 @@ function parseUnguarded(yamlText: string, source: string): ParseLabResult {
   const validate = labValidator();
   const issues: LabIssue[] = validate(data) ? [] : schemaIssues(validate.errors ?? [], data);
   issues.push(...ruleIssues(data));
-  if (issues.length > 0) return failure(source, problemsOf(issues, doc, lineCounter, data), nameOf(data));
+  if (issues.length > 0) return failure(source, problemsOf(issues, doc, lineCounter, data, yamlText), nameOf(data));
   return { ok: true, source, lab: normalizeLab(data as LabDocument) };
 }
 
@@ -80,14 +80,17 @@ function failure(source: string, problems: FieldProblem[], name?: string): Parse
   return { ok: false, source, problems: problems.slice(0, maxProblems), ...(name !== undefined && { name }) };
 }
 
-function problemsOf(issues: LabIssue[], doc: Document, lineCounter: LineCounter, data: unknown): FieldProblem[] {
+function problemsOf(issues: LabIssue[], doc: Document, lineCounter: LineCounter, data: unknown, yamlText: string): FieldProblem[] {
   const seen = new Set<string>();
   const problems: FieldProblem[] = [];
   for (const issue of issues) {
     const path = formatPath(issue.segments, data);
     if (seen.has(`${path}\0${issue.message}`)) continue;
     seen.add(`${path}\0${issue.message}`);
-    const { line, column } = positionOf(doc, lineCounter, issue.segments, issue.anchor);
+    const { line, column } =
+      issue.lineInValue === undefined
+        ? positionOf(doc, lineCounter, issue.segments, issue.anchor)
+        : positionInText(doc, lineCounter, yamlText, issue.segments, issue.lineInValue, issue.columnInLine ?? 0);
     problems.push({ path, message: issue.message, line, column });
   }
   return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));

@@ -7,6 +7,9 @@ export interface LabIssue {
   segments: string[];
   message: string;
   anchor: Anchor;
+  /** For a problem inside a multi-line text (a step's Markdown): its 0-based line and column there. */
+  lineInValue?: number;
+  columnInLine?: number;
 }
 
 /** Keywords whose failure the schema node's `errorMessage` explains better than the generic text. */

@@ -44,6 +44,8 @@ export const imageReferencePattern =
   '(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@[a-z0-9]+([+._-][a-z0-9]+)*:[a-fA-F0-9]{32,})?$';
 const imageReferenceMessage = 'must be a container image reference like labhub/shell or quay.io/org/image:tag';
 export const envNamePattern = '^[A-Za-z_][A-Za-z0-9_]*$';
+/** Names of groups of users (a course, a class), as admins create them. */
+export const groupNamePattern = '^[a-z0-9][a-z0-9._-]{0,62}$';
 const httpUrlPattern = '^https?://[^\\s/?#]+[^\\s]*$';
 
 function strict<T extends Parameters<typeof Type.Object>[0]>(properties: T, options: { description: string; [key: string]: unknown }) {
@@ -248,18 +250,49 @@ export const LabCheck = strict(
 export const LabStep = strict(
   {
     title: Type.String({ minLength: 1, maxLength: 200, description: 'Title of the step.' }),
-    body: Type.Optional(Type.String({ maxLength: 100000, description: 'Markdown. Fenced code blocks get a button that sends them to a terminal.' })),
+    body: Type.Optional(
+      Type.String({
+        maxLength: 100000,
+        description:
+          'Markdown. Fenced code blocks get Copy and Run (Run types the block into a terminal: the machine named by a run:<machine> word of the info string, else the selected one). ' +
+          'Variables: {{machines.<machine>.host}}, {{user.username}}, {{credentials.<machine>.username}}, {{credentials.<machine>.password}}, {{apps.<machine>.<port>}}; \\{{ for literal braces.',
+      }),
+    ),
     check: Type.Optional(LabCheck),
   },
   { description: 'One step of the instructions.' },
+);
+
+export const LabGuide = strict(
+  {
+    gated: Type.Optional(Type.Boolean({ default: false, description: 'true: a step opens only once the checks of the steps before it passed. Default: false (the learner pages freely).' })),
+  },
+  { description: 'How the learner moves through the instructions.' },
 );
 
 export const LabSpec = strict(
   {
     limits: Type.Optional(LabLimits),
     network: Type.Optional(LabNetwork),
+    groups: Type.Optional(
+      Type.Array(
+        Type.String({
+          minLength: 1,
+          maxLength: 63,
+          pattern: groupNamePattern,
+          patternErrorMessage: 'must be a group name: lower-case letters, digits, ".", "_" and "-", starting with a letter or digit',
+          description: 'The name of a group of users, as an admin created it.',
+        }),
+        {
+          uniqueItems: true,
+          maxItems: 100,
+          description: 'Only members of these groups see and start the lab (admins and the lab\'s authors always do). Default: everyone.',
+        },
+      ),
+    ),
     machines: Type.Array(LabMachine, { minItems: 1, maxItems: 20, description: 'The machines of each instance, 1 to 20.' }),
     instructions: Type.Optional(Type.Array(LabStep, { maxItems: 100, description: 'Steps shown beside the machines, in order.' })),
+    guide: Type.Optional(LabGuide),
   },
   { description: 'What each instance of the lab is made of.' },
 );

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type LineCounter } from 'yaml';
 
 /** Where in the value a problem is: the value itself, its key in the parent mapping, or the parent mapping (for a missing field). */
 export type Anchor = 'value' | 'key' | 'parent';
@@ -67,4 +67,23 @@ function offsetOf(step: Step, preferKey: boolean): number | undefined {
   const empty = step.node === null || step.node === undefined || (isScalar(step.node) && step.node.value === null && keyStart !== undefined);
   if ((preferKey || empty) && keyStart !== undefined) return keyStart;
   return startOf(step.node) ?? keyStart;
+}
+
+/**
+ * 1-based line and column of a place inside a multi-line string value (0-based `line` and `column`
+ * of the string). Exact for a literal block (`|`), whose lines are the file's lines; for any other
+ * style the lines of the string are not the file's, so it is the value's own position.
+ */
+export function positionInText(doc: Document, lineCounter: LineCounter, yamlText: string, segments: readonly string[], line: number, column: number): Position {
+  const chain = walk(doc, segments);
+  const node = chain.length === segments.length + 1 ? chain[chain.length - 1]?.node : undefined;
+  const start = startOf(node);
+  if (!isScalar(node) || node.type !== Scalar.BLOCK_LITERAL || start === undefined) return positionOf(doc, lineCounter, segments, 'value');
+  // The header (`|`, `|-`, `|2`) is on the line where the node starts; the text begins on the next line.
+  const textLine = lineCounter.linePos(start).line + 1 + line;
+  const lineStart = lineCounter.lineStarts[textLine - 1];
+  if (lineStart === undefined) return positionOf(doc, lineCounter, segments, 'value');
+  const firstTextLine = yamlText.slice(lineCounter.lineStarts[lineCounter.linePos(start).line] ?? lineStart).match(/^( *)\S/m);
+  const indent = firstTextLine?.[1]?.length ?? 0;
+  return { line: textLine, column: indent + column + 1 };
 }

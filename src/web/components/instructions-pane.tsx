@@ -5,7 +5,7 @@ import { useCheckStep, useSteps } from '../api/steps.js';
 import { formatDateTime, plural } from '../format.js';
 import { codeButton, renderMarkdown } from '../markdown.js';
 import { Button } from './button.js';
-import { CheckIcon, CloseIcon } from './icons.js';
+import { CheckIcon, CloseIcon, LockIcon } from './icons.js';
 import { LoadError } from './status.js';
 import { Spinner } from './spinner.js';
 
@@ -16,10 +16,19 @@ export interface InstructionsPaneProps {
   /** The shortcut that shows and hides the pane, for its button's `aria-keyshortcuts`. */
   shortcut: string;
   /**
-   * Types a code block into the terminal of the machine selected in the workspace; absent when
-   * that machine has no terminal (the Run buttons are not shown then).
+   * Types a code block into a terminal: of the machine the block names (`run:<machine>`), else of
+   * the selected one. Absent for those who may only watch the instance: no Run buttons then.
    */
-  onRun?: (text: string) => void;
+  onRun?: (text: string, machine: string | undefined) => void;
+  /** Whether the selected machine has a terminal: blocks that name no machine show Run only then. */
+  canRunOnSelected: boolean;
+}
+
+type Runner = InstructionsPaneProps['onRun'];
+
+function paneClass(canRun: boolean, canRunOnSelected: boolean): string {
+  if (!canRun) return 'instructions instructions--watch-only';
+  return canRunOnSelected ? 'instructions' : 'instructions instructions--no-run';
 }
 
 /** The address parameter that keeps the step shown across reloads. */
@@ -30,11 +39,11 @@ const stepParam = 'step';
  * (passed checks marked), the current step's Markdown with Copy and Run on its code, its Check,
  * and Previous/Next.
  */
-export function InstructionsPane({ id, instanceId, onHide, shortcut, onRun }: InstructionsPaneProps) {
+export function InstructionsPane({ id, instanceId, onHide, shortcut, onRun, canRunOnSelected }: InstructionsPaneProps) {
   const steps = useSteps(instanceId);
   const titleId = useId();
   return (
-    <aside id={id} className={onRun ? 'instructions' : 'instructions instructions--no-run'} aria-labelledby={titleId}>
+    <aside id={id} className={paneClass(onRun !== undefined, canRunOnSelected)} aria-labelledby={titleId}>
       <header className="instructions__header">
         <h2 className="instructions__title" id={titleId}>
           Instructions
@@ -54,21 +63,24 @@ export function InstructionsPane({ id, instanceId, onHide, shortcut, onRun }: In
         <div className="instructions__body">
           <LoadError error={steps.error} onRetry={() => void steps.refetch()} retrying={steps.isFetching} />
         </div>
-      ) : steps.data.length === 0 ? (
+      ) : steps.data.steps.length === 0 ? (
         <div className="instructions__body">
           <p className="instructions__empty">This lab comes without instructions. Explore its machines as you like.</p>
         </div>
       ) : (
-        <StepPages instanceId={instanceId} steps={steps.data} onRun={onRun} />
+        <StepPages instanceId={instanceId} steps={steps.data.steps} gated={steps.data.gated} onRun={onRun} />
       )}
     </aside>
   );
 }
 
-function StepPages({ instanceId, steps, onRun }: { instanceId: string; steps: Step[]; onRun: ((text: string) => void) | undefined }) {
+function StepPages({ instanceId, steps, gated, onRun }: { instanceId: string; steps: Step[]; gated: boolean; onRun: Runner }) {
   const [params, setParams] = useSearchParams();
   const wanted = Number(params.get(stepParam) ?? '1');
-  const current = Number.isInteger(wanted) && wanted >= 1 && wanted <= steps.length ? wanted : 1;
+  // A locked step cannot show (a gated lab, an address from before): the last open one does.
+  const lastOpen = steps.filter((step) => !step.locked).at(-1)?.number ?? 1;
+  const current = Number.isInteger(wanted) && wanted >= 1 && wanted <= steps.length ? Math.min(wanted, lastOpen) : 1;
+  const nextLocked = steps[current]?.locked === true;
   const show = (number: number) =>
     setParams(
       (previous) => {
@@ -109,15 +121,24 @@ function StepPages({ instanceId, steps, onRun }: { instanceId: string; steps: St
                 <li key={step.number}>
                   <button
                     type="button"
-                    className={['step-progress__step', done && 'step-progress__step--passed', step.number === current && 'step-progress__step--current'].filter(Boolean).join(' ')}
+                    className={[
+                      'step-progress__step',
+                      done && 'step-progress__step--passed',
+                      step.locked && 'step-progress__step--locked',
+                      step.number === current && 'step-progress__step--current',
+                    ]
+                      .filter(Boolean)
+                      .join(' ')}
                     aria-current={step.number === current ? 'step' : undefined}
+                    disabled={step.locked}
                     onClick={() => show(step.number)}
-                    title={`Step ${step.number}: ${step.title}${done ? ' (passed)' : ''}`}
+                    title={`Step ${step.number}: ${step.title}${done ? ' (passed)' : step.locked ? ' (locked until the checks before it pass)' : ''}`}
                   >
-                    <span aria-hidden="true">{done ? <CheckIcon size={14} /> : step.number}</span>
+                    <span aria-hidden="true">{done ? <CheckIcon size={14} /> : step.locked ? <LockIcon size={13} /> : step.number}</span>
                     <span className="visually-hidden">
                       Step {step.number}: {step.title}
                       {done && ', passed'}
+                      {step.locked && ', locked'}
                     </span>
                   </button>
                 </li>
@@ -135,10 +156,16 @@ function StepPages({ instanceId, steps, onRun }: { instanceId: string; steps: St
           <Button size="small" onClick={() => show(current - 1)} disabled={current <= 1}>
             Previous
           </Button>
-          <Button size="small" variant={current < steps.length ? 'primary' : 'secondary'} onClick={() => show(current + 1)} disabled={current >= steps.length}>
+          <Button size="small" variant={current < steps.length && !nextLocked ? 'primary' : 'secondary'} onClick={() => show(current + 1)} disabled={current >= steps.length || nextLocked}>
             Next
           </Button>
         </div>
+        {gated && nextLocked && (
+          <p className="step-nav__locked">
+            <LockIcon size={15} />
+            Pass this step&rsquo;s check to open the next step.
+          </p>
+        )}
         {allPassed && (
           <p className="step-summary" role="status">
             <CheckIcon size={18} />
@@ -150,7 +177,7 @@ function StepPages({ instanceId, steps, onRun }: { instanceId: string; steps: St
   );
 }
 
-function StepPage({ instanceId, step, hidden, onRun }: { instanceId: string; step: Step; hidden: boolean; onRun: ((text: string) => void) | undefined }) {
+function StepPage({ instanceId, step, hidden, onRun }: { instanceId: string; step: Step; hidden: boolean; onRun: Runner }) {
   const html = useMemo(() => renderMarkdown(step.body), [step.body]);
   const titleId = useId();
   const check = useCheckStep(instanceId, step.number);
@@ -161,7 +188,7 @@ function StepPage({ instanceId, step, hidden, onRun }: { instanceId: string; ste
   const onClick = (event: MouseEvent<HTMLDivElement>) => {
     const target = codeButton(event.target);
     if (!target) return;
-    if (target.action === 'run') onRun?.(target.text);
+    if (target.action === 'run') onRun?.(target.text, target.machine);
     else copyCode(target.button, target.text);
   };
 
@@ -181,9 +208,12 @@ function StepPage({ instanceId, step, hidden, onRun }: { instanceId: string; ste
       {step.check && (
         <div className="step-check">
           <div className="step-check__row">
-            <Button size="small" variant="primary" onClick={() => check.mutate()} pending={check.isPending} pendingLabel="Checking…">
-              Check
-            </Button>
+            {/* Running a check is using the instance; who may only watch sees whether it passed. */}
+            {onRun && (
+              <Button size="small" variant="primary" onClick={() => check.mutate()} pending={check.isPending} pendingLabel="Checking…">
+                Check
+              </Button>
+            )}
             {!check.isPending && showPassed && (
               <span className="step-check__passed" title={step.passedAt ? `First passed ${formatDateTime(step.passedAt)}` : undefined}>
                 <CheckIcon size={16} />

@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../../../common/api.js';
-import type { NormalizedLab } from '../../../common/lab/normalized.js';
 import { CheckResult, LabProgress, StepList, StepParams } from '../../../common/steps.js';
 import { InstanceParams } from '../../../common/instances.js';
+import { LabhubError } from '../../errors.js';
 import { currentUser } from '../../http/access.js';
 import type { InstanceService } from '../../instances/instance-service.js';
-import type { StepService } from '../../instances/steps.js';
+import { firstUnpassed, labOf, type StepService } from '../../instances/steps.js';
 import type { Services } from '../../services.js';
+import type { InstanceRow } from '../../store/instances.js';
 import type { StepProgressRepository } from '../../store/step-progress.js';
 
 export const stepRoutes: FastifyPluginAsyncTypebox<{ services: Services; instances: InstanceService; steps: StepService; progress: StepProgressRepository }> = async (
@@ -19,7 +20,11 @@ export const stepRoutes: FastifyPluginAsyncTypebox<{ services: Services; instanc
   app.get(
     '/api/instances/:id/steps',
     { config: { access: 'user' }, schema: { tags: ['steps'], summary: "The instance's guided steps and which have passed", params: InstanceParams, response: { 200: StepList, ...errors } } },
-    async (request) => ({ steps: await steps.list(await instances.get(request.params.id, currentUser(request))) }),
+    async (request) => {
+      const row = await instances.get(request.params.id, currentUser(request));
+      const owner = (await services.users.usernames([row.owner_id])).get(row.owner_id) ?? '';
+      return steps.list(row, owner);
+    },
   );
 
   app.post(
@@ -27,7 +32,8 @@ export const stepRoutes: FastifyPluginAsyncTypebox<{ services: Services; instanc
     { config: { access: 'user' }, schema: { tags: ['steps'], summary: "Runs step n's check in its machine (exit 0 passes)", params: StepParams, response: { 200: CheckResult, ...errors } } },
     async (request) => {
       const user = currentUser(request);
-      const row = await instances.get(request.params.id, user);
+      // Running a check is using the instance: watchers (a view share, the lab's authors) may not.
+      const row = await instances.get(request.params.id, user, 'use');
       const result = await steps.check(row, request.params.n);
       await services.audit.record({ actor: user.username, action: 'step.check', target: `${row.id}/${request.params.n}`, ip: request.ip, detail: { passed: result.passed } });
       return result;
@@ -41,17 +47,37 @@ export const stepRoutes: FastifyPluginAsyncTypebox<{ services: Services; instanc
       schema: { tags: ['steps'], summary: "Where each learner of a lab is: the passed steps of every instance", params: Type.Object({ lab: Type.String({ maxLength: 63 }) }), response: { 200: LabProgress, ...errors } },
     },
     async (request) => {
-      const rows = await instances.ofLab(request.params.lab);
+      const user = currentUser(request);
+      // The learners an author may watch (instances/access.ts: the lab's authors); admins see all.
+      const rows: InstanceRow[] = [];
+      for (const row of await instances.ofLab(request.params.lab)) {
+        if (await instances.authorize(row.id, user, 'watch').then(() => true, () => false)) rows.push(row);
+      }
+      const current = (await services.labs.get(request.params.lab))?.lab ?? undefined;
+      const newest = rows[0];
+      if (!current && !newest) throw new LabhubError('LABHUB_NOT_FOUND', `There is no lab "${request.params.lab}".`);
+      // The lab as it is now names the columns; while it is broken, the newest instance's version does (rows come newest first).
+      const shown = current ?? labOf(newest!);
       const names = await services.users.usernames([...new Set(rows.map((row) => row.owner_id))]);
       const passed = await progress.passed(rows.map((row) => row.id));
       return {
-        learners: rows.map((row) => ({
-          username: names.get(row.owner_id) ?? '?',
-          instanceId: row.id,
-          status: row.status,
-          passed: [...(passed.get(row.id) ?? new Map<number, number>())].sort(([a], [b]) => a - b).map(([number, at]) => ({ number, passedAt: new Date(at).toISOString() })),
-          steps: (JSON.parse(row.lab_snapshot) as NormalizedLab).instructions.length,
-        })),
+        title: shown.title,
+        steps: shown.instructions.map((step, index) => ({ number: index + 1, title: step.title, checked: step.check !== null })),
+        learners: rows
+          .map((row) => {
+            const lab = labOf(row);
+            const passes = passed.get(row.id) ?? new Map<number, number>();
+            return {
+              username: names.get(row.owner_id) ?? '?',
+              instanceId: row.id,
+              status: row.status,
+              passed: [...passes].sort(([a], [b]) => a - b).map(([number, at]) => ({ number, passedAt: new Date(at).toISOString() })),
+              steps: lab.instructions.length,
+              checked: lab.instructions.flatMap((step, index) => (step.check ? [index + 1] : [])),
+              current: firstUnpassed(lab, passes) ?? null,
+            };
+          })
+          .sort((a, b) => a.username.localeCompare(b.username) || a.instanceId.localeCompare(b.instanceId)),
       };
     },
   );
