@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { groupNamePattern } from './lab/schema.js';
 
 /**
  * Request and response schemas of the REST API. The server validates and serializes with
@@ -89,9 +90,66 @@ export const AuditQuery = Type.Object(
     action: Type.Optional(Type.String({ maxLength: 64 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
     before: Type.Optional(Type.Integer({ minimum: 1, description: 'only events older than this id (paging)' })),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'only events at or after this time' })),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'only events before this time' })),
   },
   { additionalProperties: false },
 );
 
 export const AuditList = Type.Object({ events: Type.Array(AuditEvent) });
 export type AuditList = Static<typeof AuditList>;
+
+export const GroupName = Type.String({
+  pattern: groupNamePattern,
+  minLength: 1,
+  maxLength: 63,
+  description: 'lower-case letters, digits, dot, dash and underscore; starts with a letter or digit',
+});
+
+export const Group = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  memberCount: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export type Group = Static<typeof Group>;
+
+export const GroupMember = Type.Object({
+  username: Type.String(),
+  displayName: Type.String(),
+  /** admin: added by an admin; sso: from the single sign-on groups claim, synced at each login. */
+  source: Type.Union([Type.Literal('admin'), Type.Literal('sso')]),
+  addedAt: Type.String({ format: 'date-time' }),
+});
+export type GroupMember = Static<typeof GroupMember>;
+
+export const GroupList = Type.Object({ groups: Type.Array(Group) });
+export type GroupList = Static<typeof GroupList>;
+
+export const GroupDetail = Type.Object({ group: Group, members: Type.Array(GroupMember) });
+export type GroupDetail = Static<typeof GroupDetail>;
+
+export const CreateGroupRequest = Type.Object(
+  { name: GroupName, description: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+export type CreateGroupRequest = Static<typeof CreateGroupRequest>;
+
+export const AddMemberRequest = Type.Object({ username: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+export type AddMemberRequest = Static<typeof AddMemberRequest>;
+
+export const GroupParams = Type.Object({ group: Type.String({ maxLength: 200 }) });
+export const GroupMemberParams = Type.Object({ group: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 200 }) });
+
+/** The logged-in user and the groups they belong to. */
+export const MeResponse = Type.Object({ user: User, groups: Type.Array(Type.String()) });
+export type MeResponse = Static<typeof MeResponse>;
+
+/** How one logs in here, for the login page (public). */
+export const AuthConfig = Type.Object({
+  /** Whether local accounts log in with a password. */
+  localLogin: Type.Boolean(),
+  /** Single sign-on, when configured: the provider's name for the button and where it starts. */
+  sso: Type.Union([Type.Object({ name: Type.String(), loginUrl: Type.String() }), Type.Null()]),
+});
+export type AuthConfig = Static<typeof AuthConfig>;

@@ -22,9 +22,15 @@ export const InstanceMachine = Type.Object({
 });
 export type InstanceMachine = Static<typeof InstanceMachine>;
 
+/** The caller's access to an instance: its owner, an admin, or a share's grantee (`control` uses it, `view` only watches; a lab's authors watch too). */
+export const InstanceAccess = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('control'), Type.Literal('view')]);
+export type InstanceAccess = Static<typeof InstanceAccess>;
+
 export const Instance = Type.Object({
   id: Type.String(),
   owner: Type.String(),
+  /** What the caller may do with it. */
+  access: InstanceAccess,
   lab: Type.Object({ name: Type.String(), title: Type.String(), version: Type.Integer() }),
   status: Type.Union([
     Type.Literal('starting'),
@@ -59,3 +65,18 @@ export type PowerAction = Static<typeof PowerAction>;
 
 export const InstanceParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 export const PowerParams = Type.Object({ id: Type.String({ maxLength: 64 }), action: PowerAction });
+
+export const ShareAccess = Type.Union([Type.Literal('view'), Type.Literal('control')]);
+export const CreateShareRequest = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 64, description: 'who gets access' }),
+    access: Type.Union([Type.Literal('view'), Type.Literal('control')], { description: 'view: watch the screens, input dropped; control: use the machines too' }),
+  },
+  { additionalProperties: false },
+);
+export type CreateShareRequest = Static<typeof CreateShareRequest>;
+export const Share = Type.Object({ username: Type.String(), access: ShareAccess, grantedBy: Type.String(), createdAt: Type.String({ format: 'date-time' }) });
+export type Share = Static<typeof Share>;
+export const ShareList = Type.Object({ shares: Type.Array(Share) });
+export const ShareResponse = Type.Object({ share: Share });
+export const ShareParams = Type.Object({ id: Type.String({ maxLength: 64 }), username: Type.String({ maxLength: 64 }) });

@@ -6,12 +6,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { adminRoutes } from './api/admin/routes.js';
 import { authRoutes } from './api/auth/routes.js';
+import { groupRoutes } from './api/groups/routes.js';
 import { instanceRoutes } from './api/instances/routes.js';
+import { quotaRoutes } from './api/quotas/routes.js';
 import { stepRoutes } from './api/steps/routes.js';
 import { labRoutes } from './api/labs/routes.js';
 import { schemaRoutes } from './api/schema/routes.js';
 import { systemRoutes } from './api/system/routes.js';
 import { LoginLimiter, type LoginLimits } from './auth/login-limiter.js';
+import { oidcLoginFrom } from './auth/oidc.js';
 import { SessionService, defaultSessionPolicy, type Clock, type SessionPolicy } from './auth/session-service.js';
 import type { Config } from './config.js';
 import { installAccessControl } from './http/access.js';
@@ -22,19 +25,26 @@ import { installSecurityHeaders } from './http/security-headers.js';
 import { installWeb } from './http/web.js';
 import { ActivityTracker } from './gateway/activity.js';
 import { AppSessions } from './gateway/app-sessions.js';
-import { appRoutes } from './gateway/apps.js';
+import { appEntryUrl, appHostRewrite, appRoutes } from './gateway/apps.js';
 import { gatewayRoutes } from './gateway/routes.js';
 import { TerminalSessions } from './gateway/terminal-sessions.js';
 import { InstanceService } from './instances/instance-service.js';
 import { StepService } from './instances/steps.js';
 import { Reconciler, defaultReconcilerOptions, type ReconcilerOptions } from './instances/reconciler.js';
 import { LabCatalog } from './labs/catalog.js';
+import { LabVisibility } from './labs/visibility.js';
 import { FileLabSource, type FileLabsOptions } from './labs/file-labs.js';
 import { createRuntime } from './runtime/create-runtime.js';
 import type { Runtime } from './runtime/runtime.js';
 import type { Services } from './services.js';
 import { AuditRepository } from './store/audit.js';
+import { GroupRepository } from './store/groups.js';
+import { OidcRepository } from './store/oidc.js';
 import { InstanceRepository } from './store/instances.js';
+import { ShareRepository } from './store/shares.js';
+import { InstanceAccessPolicy } from './instances/access.js';
+import { QuotaService } from './instances/quotas.js';
+import { GatewayConnections } from './gateway/connections.js';
 import { LabRepository } from './store/labs.js';
 import { SessionRepository } from './store/sessions.js';
 import { StepProgressRepository } from './store/step-progress.js';
@@ -71,21 +81,34 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const logger = deps.logger === undefined ? { level: 'info', redact } : deps.logger && typeof deps.logger === 'object' ? { redact, ...deps.logger } : deps.logger;
   const app = Fastify({
     logger,
+    rewriteUrl: appHostRewrite(config.appsDomain),
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const https = config.publicUrl.startsWith('https:');
   const users = new UserRepository(store.db);
+  const sessions = new SessionService(new SessionRepository(store.db), users, deps.sessionPolicy ?? defaultSessionPolicy, clock);
+  const instanceRepository = new InstanceRepository(store.db);
+  const shares = new ShareRepository(store.db);
+  const access = new InstanceAccessPolicy(shares, new LabRepository(store.db));
+  const groups = new GroupRepository(store.db);
+  const identities = new OidcRepository(store.db);
+  const ssoLogin = oidcLoginFrom(config, identities, clock);
   const services: Services = {
     config,
     store,
     users,
-    sessions: new SessionService(new SessionRepository(store.db), users, deps.sessionPolicy ?? defaultSessionPolicy, clock),
+    sessions,
+    connections: new GatewayConnections(sessions, users, instanceRepository, access, app.log),
+    quotas: new QuotaService(store.db, { instances: config.quotaInstances, cpuMillis: config.quotaCpuMillis, memoryBytes: config.quotaMemoryBytes }),
     audit: new AuditRepository(store.db),
     loginLimiter: new LoginLimiter(deps.loginLimits, clock),
     cookieName: https ? '__Host-labhub_session' : 'labhub_session',
     labs: new LabCatalog(new LabRepository(store.db), new FileLabSource(config.labsDir, new LabRepository(store.db), app.log, deps.labFiles)),
+    groups,
+    labVisibility: new LabVisibility(groups, new LabRepository(store.db)),
+    sso: ssoLogin && { login: ssoLogin, identities },
   };
 
   const metrics = createMetrics();
@@ -108,15 +131,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(systemRoutes, { services, registry: metrics.registry });
   await app.register(authRoutes, { services });
   await app.register(adminRoutes, { services });
+  await app.register(groupRoutes, { services });
   await app.register(labRoutes, { services });
   await app.register(schemaRoutes);
   const runtime = deps.runtime ?? createRuntime(config, app.log);
-  const instances = new InstanceService(new InstanceRepository(store.db), runtime, services.labs, users, store.installation, app.log, clock);
+  const instances = new InstanceService(instanceRepository, runtime, services.labs, users, store.installation, access, services.quotas, app.log, clock);
   const terminals = new TerminalSessions(runtime);
   const activity = new ActivityTracker(clock);
-  await app.register(instanceRoutes, { services, instances, activity });
+  await app.register(quotaRoutes, { services });
+  await app.register(instanceRoutes, { services, instances, activity, shares, connections: services.connections });
   const progress = new StepProgressRepository(store.db);
-  await app.register(stepRoutes, { services, instances, steps: new StepService(progress, runtime, clock), progress });
+  const appUrl = appEntryUrl(config.appsDomain);
+  const steps = new StepService({ progress, runtime, consoles: terminals, appUrl: (...target) => new URL(appUrl(...target), config.publicUrl).href, now: clock });
+  await app.register(stepRoutes, { services, instances, steps, progress });
   await app.register(gatewayRoutes, { services, instances, runtime, terminals, activity });
   await app.register(appRoutes, {
     instances,
@@ -127,8 +154,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     cookieName: services.cookieName,
     publicUrl: config.publicUrl,
     appsDomain: config.appsDomain,
+    audit: services.audit,
+    connections: services.connections,
   });
   app.addHook('preClose', () => terminals.close());
+  app.addHook('onReady', async () => services.connections.start());
+  app.addHook('preClose', () => services.connections.stop());
   if (deps.reconciler !== false) {
     const reconciler = new Reconciler(instances, runtime, activity, store.installation, app.log, clock, deps.reconciler ?? defaultReconcilerOptions);
     app.addHook('onReady', async () => reconciler.start());

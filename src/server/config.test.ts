@@ -17,6 +17,19 @@ test('defaults match DESIGN.md §8', () => {
     adminPassword: undefined,
     appsDomain: undefined,
     engineSocket: '/run/podman/podman.sock',
+    kubeImageRegistry: undefined,
+    kubeNamespace: undefined,
+    oidcIssuer: undefined,
+    oidcClientId: undefined,
+    oidcName: undefined,
+    oidcClientSecret: undefined,
+    oidcScopes: 'openid email profile',
+    oidcGroupsClaim: undefined,
+    oidcAllowedDomains: undefined,
+    localLogin: true,
+    quotaInstances: 3,
+    quotaCpuMillis: 4000,
+    quotaMemoryBytes: 8 * 1024 ** 3,
   });
 });
 
@@ -42,6 +55,12 @@ test('environment variables are read and normalized', () => {
   assert.equal(config.appsDomain, 'apps.example.org');
 });
 
+test('Kubernetes runtime settings are read', () => {
+  const config = loadConfig({ LABHUB_KUBE_IMAGE_REGISTRY: 'registry.example.org:5000/labhub-images/', LABHUB_KUBE_NAMESPACE: 'labs' }, '/');
+  assert.equal(config.kubeImageRegistry, 'registry.example.org:5000/labhub-images');
+  assert.equal(config.kubeNamespace, 'labs');
+});
+
 test('a YAML file fills what the environment leaves unset', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'labhub-config-'));
   writeFileSync(path.join(dir, 'labhub.yaml'), 'port: 7000\npublicUrl: http://labs.local:7000\nlabsDir: /opt/labs\n');
@@ -62,6 +81,9 @@ test('bad values name the variable', () => {
     [{ LABHUB_DATABASE_URL: 'mysql://db' }, /LABHUB_DATABASE_URL must be a postgres:\/\/ URL/],
     [{ LABHUB_ADMIN_PASSWORD: 'short' }, /LABHUB_ADMIN_PASSWORD must be at least 8/],
     [{ LABHUB_APPS_DOMAIN: 'not a domain' }, /LABHUB_APPS_DOMAIN must be a domain/],
+    [{ LABHUB_KUBE_IMAGE_REGISTRY: 'https://registry.example.org' }, /LABHUB_KUBE_IMAGE_REGISTRY must be a registry host/],
+    [{ LABHUB_KUBE_IMAGE_REGISTRY: 'registry.example.org/labhub:1.0' }, /LABHUB_KUBE_IMAGE_REGISTRY/],
+    [{ LABHUB_KUBE_NAMESPACE: 'Labhub_NS' }, /LABHUB_KUBE_NAMESPACE must be a namespace name/],
   ];
   for (const [env, message] of cases) assert.throws(() => loadConfig(env, '/'), (error: unknown) => error instanceof ConfigError && message.test(error.message));
 });
@@ -71,4 +93,49 @@ test('a config file with an unknown key or a missing file is refused clearly', (
   writeFileSync(path.join(dir, 'bad.yaml'), 'prot: 7000\n');
   assert.throws(() => loadConfig({ LABHUB_CONFIG: 'bad.yaml' }, dir), /unknown setting "prot"/);
   assert.throws(() => loadConfig({ LABHUB_CONFIG: 'missing.yaml' }, dir), /LABHUB_CONFIG: cannot read/);
+});
+
+test('single sign-on settings are read and normalized', () => {
+  const config = loadConfig(
+    {
+      LABHUB_OIDC_ISSUER: 'https://id.example.org/realms/school',
+      LABHUB_OIDC_CLIENT_ID: 'labhub',
+      LABHUB_OIDC_CLIENT_SECRET: 's3cret',
+      LABHUB_OIDC_SCOPES: 'openid,email  groups openid',
+      LABHUB_OIDC_GROUPS_CLAIM: 'groups',
+      LABHUB_OIDC_ALLOWED_DOMAINS: 'Example.org, students.example.org',
+      LABHUB_LOCAL_LOGIN: 'false',
+    },
+    '/',
+  );
+  assert.equal(config.oidcIssuer, 'https://id.example.org/realms/school');
+  assert.equal(config.oidcScopes, 'openid email groups');
+  assert.deepEqual(config.oidcAllowedDomains, ['example.org', 'students.example.org']);
+  assert.equal(config.localLogin, false);
+  assert.equal(loadConfig({ LABHUB_OIDC_ISSUER: 'https://tenant.example.com/', LABHUB_OIDC_CLIENT_ID: 'x' }, '/').oidcIssuer, 'https://tenant.example.com/', 'kept as written: it must equal the announced issuer');
+  assert.equal(loadConfig({ LABHUB_OIDC_ISSUER: 'http://127.0.0.1:9000', LABHUB_OIDC_CLIENT_ID: 'x' }, '/').oidcIssuer, 'http://127.0.0.1:9000', 'plain http on this machine only');
+});
+
+test('bad single sign-on settings name the variable', () => {
+  const sso = { LABHUB_OIDC_ISSUER: 'https://id.example.org', LABHUB_OIDC_CLIENT_ID: 'labhub' };
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ LABHUB_OIDC_ISSUER: 'http://id.example.org', LABHUB_OIDC_CLIENT_ID: 'x' }, /LABHUB_OIDC_ISSUER must be the provider's https:\/\/ issuer URL/],
+    [{ LABHUB_OIDC_ISSUER: 'id.example.org', LABHUB_OIDC_CLIENT_ID: 'x' }, /LABHUB_OIDC_ISSUER/],
+    [{ LABHUB_OIDC_ISSUER: 'https://id.example.org' }, /LABHUB_OIDC_CLIENT_ID must be set when LABHUB_OIDC_ISSUER is/],
+    [{ LABHUB_OIDC_CLIENT_ID: 'x' }, /LABHUB_OIDC_ISSUER must be set/],
+    [{ ...sso, LABHUB_OIDC_SCOPES: 'email profile' }, /LABHUB_OIDC_SCOPES must include openid/],
+    [{ ...sso, LABHUB_OIDC_ALLOWED_DOMAINS: 'corp.com, not a domain' }, /LABHUB_OIDC_ALLOWED_DOMAINS must be email domains/],
+    [{ ...sso, LABHUB_OIDC_ALLOWED_DOMAINS: '@corp.com' }, /LABHUB_OIDC_ALLOWED_DOMAINS/],
+    [{ ...sso, LABHUB_LOCAL_LOGIN: 'nope' }, /LABHUB_LOCAL_LOGIN must be true or false/],
+    [{ LABHUB_LOCAL_LOGIN: 'false' }, /LABHUB_LOCAL_LOGIN=false needs single sign-on/],
+  ];
+  for (const [env, message] of cases) assert.throws(() => loadConfig(env, '/'), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+});
+
+test('quotas: amounts as lab files write them; bad ones name the variable', () => {
+  const config = loadConfig({ LABHUB_QUOTA_INSTANCES: '10', LABHUB_QUOTA_CPU: '2500m', LABHUB_QUOTA_MEMORY: '16Gi' }, '/srv');
+  assert.deepEqual([config.quotaInstances, config.quotaCpuMillis, config.quotaMemoryBytes], [10, 2500, 16 * 1024 ** 3]);
+  assert.throws(() => loadConfig({ LABHUB_QUOTA_INSTANCES: '0' }, '/srv'), /LABHUB_QUOTA_INSTANCES/);
+  assert.throws(() => loadConfig({ LABHUB_QUOTA_CPU: 'lots' }, '/srv'), /LABHUB_QUOTA_CPU/);
+  assert.throws(() => loadConfig({ LABHUB_QUOTA_MEMORY: '12' }, '/srv'), /LABHUB_QUOTA_MEMORY/);
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseBytes, parseCpu } from '../common/lab/quantities.js';
 
 /** labhub's configuration (DESIGN.md §8). Environment variables win over the YAML file named by `LABHUB_CONFIG`. */
 export interface Config {
@@ -17,6 +18,29 @@ export interface Config {
   appsDomain: string | undefined;
   /** The local runtime's Docker-compatible engine API socket (Podman or Docker). */
   engineSocket: string;
+  /** Kubernetes runtime: the registry holding labhub's own images (`labhub/shell`, `labhub/tiny-disk`, …), e.g. `registry.example.org/labhub-images`. */
+  kubeImageRegistry: string | undefined;
+  /** Kubernetes runtime: the namespace labhub runs in; undefined: the service account's (in a cluster), else the kubeconfig context's, else `labhub`. */
+  kubeNamespace: string | undefined;
+  /** Single sign-on: the OpenID Connect issuer URL; undefined turns single sign-on off. */
+  oidcIssuer: string | undefined;
+  oidcClientId: string | undefined;
+  /** The provider's name on the login button ("Sign in with …"); undefined: the issuer's host name. */
+  oidcName: string | undefined;
+  /** Undefined for a public client (PKCE only). */
+  oidcClientSecret: string | undefined;
+  /** Scopes asked for, space-separated; always includes `openid`. */
+  oidcScopes: string;
+  /** A claim (string or list of strings) whose values name labhub groups; undefined: groups are not synced. */
+  oidcGroupsClaim: string | undefined;
+  /** Lower-case email domains admitted through single sign-on, matched exactly; undefined admits every domain. */
+  oidcAllowedDomains: string[] | undefined;
+  /** Whether local accounts may log in with a password. */
+  localLogin: boolean;
+  /** Default quota of each user (groups may raise it): instances at the same time, and the cpu (millicores) and memory (bytes) of their running ones. */
+  quotaInstances: number;
+  quotaCpuMillis: number;
+  quotaMemoryBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -34,6 +58,19 @@ const settings = {
   adminPassword: { env: 'LABHUB_ADMIN_PASSWORD', parse: parseAdminPassword, default: undefined },
   appsDomain: { env: 'LABHUB_APPS_DOMAIN', parse: parseAppsDomain, default: undefined },
   engineSocket: { env: 'LABHUB_ENGINE_SOCKET', parse: parseText, default: '/run/podman/podman.sock' },
+  kubeImageRegistry: { env: 'LABHUB_KUBE_IMAGE_REGISTRY', parse: parseImageRegistry, default: undefined },
+  kubeNamespace: { env: 'LABHUB_KUBE_NAMESPACE', parse: parseNamespace, default: undefined },
+  oidcIssuer: { env: 'LABHUB_OIDC_ISSUER', parse: parseIssuer, default: undefined },
+  oidcClientId: { env: 'LABHUB_OIDC_CLIENT_ID', parse: parseText, default: undefined },
+  oidcName: { env: 'LABHUB_OIDC_NAME', parse: parseText, default: undefined },
+  oidcClientSecret: { env: 'LABHUB_OIDC_CLIENT_SECRET', parse: parseText, default: undefined },
+  oidcScopes: { env: 'LABHUB_OIDC_SCOPES', parse: parseScopes, default: 'openid email profile' },
+  oidcGroupsClaim: { env: 'LABHUB_OIDC_GROUPS_CLAIM', parse: parseText, default: undefined },
+  oidcAllowedDomains: { env: 'LABHUB_OIDC_ALLOWED_DOMAINS', parse: parseDomains, default: undefined },
+  localLogin: { env: 'LABHUB_LOCAL_LOGIN', parse: parseBoolean, default: true },
+  quotaInstances: { env: 'LABHUB_QUOTA_INSTANCES', parse: parseCount, default: 3 },
+  quotaCpuMillis: { env: 'LABHUB_QUOTA_CPU', parse: parseCpuQuota, default: 4000 },
+  quotaMemoryBytes: { env: 'LABHUB_QUOTA_MEMORY', parse: parseMemoryQuota, default: 8 * 1024 ** 3 },
 } as const satisfies { [K in keyof Config]: { env: string; parse: (raw: string, name: string) => Config[K]; default: Config[K] } };
 
 /**
@@ -53,6 +90,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const result = config as unknown as Config;
   result.dataDir = path.resolve(cwd, result.dataDir);
   result.labsDir = path.resolve(cwd, result.labsDir);
+  if (result.oidcIssuer !== undefined && result.oidcClientId === undefined) throw new ConfigError('LABHUB_OIDC_CLIENT_ID must be set when LABHUB_OIDC_ISSUER is');
+  if (result.oidcIssuer === undefined && result.oidcClientId !== undefined) throw new ConfigError('LABHUB_OIDC_ISSUER must be set when LABHUB_OIDC_CLIENT_ID is');
+  if (!result.localLogin && result.oidcIssuer === undefined) {
+    throw new ConfigError('LABHUB_LOCAL_LOGIN=false needs single sign-on (LABHUB_OIDC_ISSUER and LABHUB_OIDC_CLIENT_ID): nobody could log in otherwise');
+  }
   return result;
 }
 
@@ -73,6 +115,24 @@ function readConfigFile(file: string): Record<string, string> {
     result[key] = String(value);
   }
   return result;
+}
+
+function parseCount(raw: string, name: string): number {
+  const count = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || count < 1 || count > 10_000) throw new ConfigError(`${name} must be a whole number from 1 to 10000, got "${raw}"`);
+  return count;
+}
+
+function parseCpuQuota(raw: string, name: string): number {
+  const millis = parseCpu(raw.trim());
+  if (millis === undefined || millis < 100) throw new ConfigError(`${name} must be a cpu amount of at least 0.1 (e.g. "4" or "2500m"), got "${raw}"`);
+  return millis;
+}
+
+function parseMemoryQuota(raw: string, name: string): number {
+  const bytes = parseBytes(raw.trim());
+  if (bytes === undefined || bytes < 64 * 1024 ** 2) throw new ConfigError(`${name} must be a memory amount of at least 64Mi (e.g. "8Gi"), got "${raw}"`);
+  return bytes;
 }
 
 function parseText(raw: string, name: string): string {
@@ -121,4 +181,58 @@ function parseAppsDomain(raw: string, name: string): string {
     throw new ConfigError(`${name} must be a domain name like apps.example.org, got "${raw}"`);
   }
   return domain;
+}
+
+/** An https issuer; plain http only on this machine (a provider started by tests or for development). */
+function parseIssuer(raw: string, name: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) || url.search || url.hash) {
+    throw new ConfigError(`${name} must be the provider's https:// issuer URL (http:// only for localhost), got "${raw}"`);
+  }
+  // Kept as written: it must equal the `issuer` the provider announces, trailing slash or not.
+  return raw.trim();
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+function parseScopes(raw: string, name: string): string {
+  const scopes = raw.trim().split(/[\s,]+/).filter(Boolean);
+  if (!scopes.every((scope) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))) throw new ConfigError(`${name} must be scopes separated by spaces, got "${raw}"`);
+  if (!scopes.includes('openid')) throw new ConfigError(`${name} must include openid, got "${raw}"`);
+  return [...new Set(scopes)].join(' ');
+}
+
+function parseDomains(raw: string, name: string): string[] {
+  const domains = raw.split(/[\s,]+/).filter(Boolean).map((domain) => domain.toLowerCase());
+  const bad = domains.find((domain) => !/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{1,63}$/.test(domain));
+  if (domains.length === 0 || bad !== undefined) throw new ConfigError(`${name} must be email domains separated by commas, like example.org,students.example.org; got "${bad ?? raw}"`);
+  return [...new Set(domains)];
+}
+
+function parseBoolean(raw: string, name: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (value === 'true' || value === '1' || value === 'yes') return true;
+  if (value === 'false' || value === '0' || value === 'no') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function parseImageRegistry(raw: string, name: string): string {
+  const registry = raw.trim().replace(/\/+$/, '');
+  // A host (with an optional port) and an optional path, as it goes in front of `labhub/shell`: no scheme, no tag.
+  if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(registry)) {
+    throw new ConfigError(`${name} must be a registry host with an optional path, like registry.example.org/labhub-images (no scheme, no tag), got "${raw}"`);
+  }
+  return registry;
+}
+
+function parseNamespace(raw: string, name: string): string {
+  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(raw)) throw new ConfigError(`${name} must be a namespace name (a DNS label), got "${raw}"`);
+  return raw;
 }

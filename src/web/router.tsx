@@ -14,11 +14,15 @@ const CatalogPage = lazy(() => import('./pages/catalog-page.js'));
 const LabPage = lazy(() => import('./pages/lab-page.js'));
 // The editor brings CodeMirror; only authors who open it download it.
 const LabEditorPage = lazy(() => import('./pages/lab-editor-page.js'));
+const LabProgressPage = lazy(() => import('./pages/lab-progress-page.js'));
 const InstancesPage = lazy(() => import('./pages/instances-page.js'));
 // The workspace brings xterm.js, and noVNC for machines with a desktop.
 const WorkspacePage = lazy(() => import('./pages/workspace-page.js'));
 const AdminLayout = lazy(() => import('./pages/admin/admin-layout.js'));
 const UsersPage = lazy(() => import('./pages/admin/users-page.js'));
+const GroupsPage = lazy(() => import('./pages/admin/groups-page.js'));
+const AuditPage = lazy(() => import('./pages/admin/audit-page.js'));
+const UsagePage = lazy(() => import('./pages/admin/usage-page.js'));
 const NotFoundPage = lazy(() => import('./pages/not-found-page.js'));
 
 export function createRouter() {
@@ -51,6 +55,7 @@ export function createRouter() {
                   children: [
                     { path: 'new', element: <LabEditorPage /> },
                     { path: ':lab/edit', element: <LabEditorPage /> },
+                    { path: ':lab/progress', element: <LabProgressPage /> },
                   ],
                 },
                 { path: ':lab', element: <LabPage /> },
@@ -67,6 +72,9 @@ export function createRouter() {
                   children: [
                     { index: true, element: <Navigate to="users" replace /> },
                     { path: 'users', element: <UsersPage /> },
+                    { path: 'groups', element: <GroupsPage /> },
+                    { path: 'usage', element: <UsagePage /> },
+                    { path: 'audit', element: <AuditPage /> },
                   ],
                 },
               ],

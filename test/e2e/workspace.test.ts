@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
-import { launchBrowser, reviewScreenshot, withPage, type ExpectedHttpError } from '../support/browser.js';
+import { launchBrowser, reviewScreenshot, waitForScreen, withPage, type ExpectedHttpError } from '../support/browser.js';
 import { api, apiLogin, createUser, logIn } from '../support/e2e-api.js';
 import { startServer, type E2eServer } from '../support/server.js';
 
@@ -407,17 +407,6 @@ function count(text: string | null, needle: string): number {
   return (text ?? '').split(needle).length - 1;
 }
 
-/** Waits until the terminal's text satisfies `done`, and returns it. */
-async function waitForScreen(screen: ReturnType<Page['locator']>, done: (text: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = (await screen.evaluate((rows) => Array.from(rows.children, (row) => row.textContent ?? '').join('\n')).catch(() => '')).replace(/\u00a0/g, ' ');
-    if (done(text)) return text;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  assert.fail(`the terminal did not show ${what}; it shows:\n${text}`);
-}
 
 async function waitUntilGone(server: E2eServer, cookie: string, ids: string[]): Promise<void> {
   const deadline = Date.now() + 60_000;

@@ -144,6 +144,28 @@ describe('HTTP apps, path mode', { timeout: 600_000 }, () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
   });
+
+  test("opening an app is audited, and withdrawing a share closes the user's app WebSockets", async () => {
+    const post = (route: string, body: unknown) => fetch(`${server.url}${route}`, { method: 'POST', headers: { cookie, origin: server.url, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await post(`/api/instances/${id}/shares`, { username: 'eve', access: 'control' })).status, 201);
+    assert.equal((await fetch(`${server.url}/apps/${id}/web/8080/`, { headers: { cookie: other } })).status, 200);
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/apps/${id}/web/8081/socket`, { headers: { cookie: other, origin: server.url } });
+    const reply = await new Promise<string>((resolve, reject) => {
+      ws.once('open', () => ws.send('from eve'));
+      ws.once('message', (data) => resolve(String(data)));
+      ws.once('error', reject);
+    });
+    assert.equal(reply, 'echo: from eve');
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    assert.equal((await fetch(`${server.url}/api/instances/${id}/shares/eve`, { method: 'DELETE', headers: { cookie, origin: server.url } })).status, 204);
+    const code = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 5000))]);
+    assert.equal(code, 4403, "eve's app socket closes within 5 s");
+
+    const audit = (await (await get('/api/admin/audit?actor=eve')).json()) as { events: { action: string; target: string }[] };
+    const actions = audit.events.map((event) => `${event.action} ${event.target}`);
+    assert.ok(actions.includes(`app.open ${id}/web:8080`), actions.join(', '));
+    assert.ok(actions.includes(`app.websocket ${id}/web:8081`), actions.join(', '));
+  });
 });
 
 /** A request to the test server with any Host header (fetch does not let one set it). */

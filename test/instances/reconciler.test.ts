@@ -9,6 +9,10 @@ import { planFor } from '../../src/server/instances/plan.js';
 import { Reconciler } from '../../src/server/instances/reconciler.js';
 import { LocalRuntime } from '../../src/server/runtime/local/local-runtime.js';
 import { labelKeys, newInstanceId } from '../../src/server/runtime/naming.js';
+import { InstanceAccessPolicy } from '../../src/server/instances/access.js';
+import { QuotaService } from '../../src/server/instances/quotas.js';
+import { LabRepository } from '../../src/server/store/labs.js';
+import { ShareRepository } from '../../src/server/store/shares.js';
 import { InstanceRepository, type InstanceRow } from '../../src/server/store/instances.js';
 import { UserRepository } from '../../src/server/store/users.js';
 import { dataDir, engineSocket, engineWithShellImage } from '../runtime-conformance/local-target.js';
@@ -21,6 +25,7 @@ const lab: NormalizedLab = {
   tags: [],
   limits: { timeLimitSeconds: 3600, idleTimeoutSeconds: 600, maxInstancesPerUser: 5 },
   network: { egress: 'deny' },
+  groups: [],
   machines: [{ name: 'box', type: 'container', image: 'labhub/shell', vncPort: null, resources: { cpuMillis: 250, memoryBytes: 128 * 1024 * 1024, diskBytes: null }, access: ['terminal'], env: {}, credentials: [] }],
   instructions: [],
 };
@@ -72,7 +77,9 @@ describe('reconciler', { timeout: 600_000 }, () => {
     const users = new UserRepository(fresh.store.db);
     ownerId = (await users.create({ username: 'learner', role: 'user', passwordHash: null }))!.id;
     const labs = { resolve: async () => ({ lab, version: 1 }) };
-    service = new InstanceService(repo, runtime, labs, users, fresh.store.installation, pino({ level: 'silent' }), clock);
+    const access = new InstanceAccessPolicy(new ShareRepository(fresh.store.db), new LabRepository(fresh.store.db));
+    const quotas = new QuotaService(fresh.store.db, { instances: 100, cpuMillis: 100_000, memoryBytes: 1024 ** 4 });
+    service = new InstanceService(repo, runtime, labs, users, fresh.store.installation, access, quotas, pino({ level: 'silent' }), clock);
     reconciler = new Reconciler(service, runtime, activity, fresh.store.installation, pino({ level: 'silent' }), clock, { intervalMs: 3600_000, orphanGraceMs: 60_000 });
   });
   after(async () => {

@@ -126,3 +126,15 @@ function isExpected(message: ConsoleMessage, expected: ExpectedHttpError[]): boo
   const { pathname } = new URL(message.location().url);
   return expected.some((error) => error.path === pathname && error.status === Number(failed[1]));
 }
+
+/** Waits until the terminal's text satisfies `done`, and returns it. */
+export async function waitForScreen(screen: ReturnType<Page['locator']>, done: (text: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await screen.evaluate((rows) => Array.from(rows.children, (row) => row.textContent ?? '').join('\n')).catch(() => '')).replace(/\u00a0/g, ' ');
+    if (done(text)) return text;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.fail(`the terminal did not show ${what}; it shows:\n${text}`);
+}

@@ -67,6 +67,21 @@ export class SessionService {
     return user;
   }
 
+  /**
+   * The users behind many cookie values at once, for sessions still valid (same rules as
+   * `resolve`, without touching them): how the gateway re-checks its open connections.
+   */
+  async activeUsers(tokens: string[]): Promise<Map<string, UserRow>> {
+    const byHash = new Map(tokens.filter((token) => /^[A-Za-z0-9_-]{43}$/.test(token)).map((token) => [hashToken(token), token]));
+    const now = this.now();
+    const active = new Map<string, UserRow>();
+    for (const session of await this.sessions.withUsers([...byHash.keys()])) {
+      const token = byHash.get(session.id_hash);
+      if (token && session.expires_at > now && session.last_seen_at + this.policy.idleMs > now && session.user.disabled !== 1) active.set(token, session.user);
+    }
+    return active;
+  }
+
   async revoke(token: string): Promise<void> {
     await this.sessions.delete(hashToken(token));
   }

@@ -11,6 +11,9 @@ import { RuntimeError, type Runtime } from '../runtime/runtime.js';
 import type { UserRepository, UserRow } from '../store/users.js';
 import type { ActivityTracker } from './activity.js';
 import type { AppSessions } from './app-sessions.js';
+import type { InstanceAccess } from '../../common/instances.js';
+import type { AuditRepository } from '../store/audit.js';
+import type { GatewayConnections } from './connections.js';
 import { closeCodes, relayMessages } from './relay.js';
 
 /** Headers that belong to one hop and must not be forwarded (RFC 9110 §7.6.1). */
@@ -19,6 +22,25 @@ const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 
 /** The cookie of an app session on an app's own host. */
 const appCookie = 'labhub_app';
 const ticketPath = '/__labhub/ticket';
+
+/**
+ * Every request to an app's host is routed under this prefix (see `appHostRewrite`), so that no
+ * route of labhub's own (its API, its web files) can answer on an app's host and shadow a path of
+ * the app: on an app host, every path is the app's.
+ */
+const appHostPrefix = '/__labhub-app-host';
+
+/** `<port>-<machine>-<id>.<domain>`, capturing port, machine and instance id. */
+function appHostPattern(domain: string): RegExp {
+  return new RegExp(`^(\\d{1,5})-([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-([a-z][a-z2-7]{11})\\.${domain.replace(/\./g, '\\.')}(?::\\d+)?$`);
+}
+
+/** The server's URL rewrite (before routing): requests to an app host go to the app-host routes whatever their path; others are left alone. */
+export function appHostRewrite(appsDomain: string | undefined): ((request: { url?: string; headers: { host?: string } }) => string) | undefined {
+  if (!appsDomain) return undefined;
+  const pattern = appHostPattern(appsDomain);
+  return (request) => (pattern.test(request.headers.host ?? '') ? `${appHostPrefix}${request.url ?? '/'}` : (request.url ?? '/'));
+}
 
 /** One app of one machine, as a request addresses it. */
 interface AppTarget {
@@ -29,6 +51,8 @@ interface AppTarget {
   path: string;
   /** What path mode removed (`/apps/:id/:machine/:port`); empty on an app's own host. */
   prefix: string;
+  /** Who asks, with which access, and the labhub session they came with (none on an app's own host). */
+  caller: { user: UserRow; access: InstanceAccess; sessionToken: string | null };
 }
 
 interface PathParams {
@@ -47,6 +71,9 @@ export interface AppRouteDeps {
   cookieName: string;
   publicUrl: string;
   appsDomain: string | undefined;
+  audit: AuditRepository;
+  /** An app's open WebSockets close when their user loses the right to use the instance. */
+  connections: GatewayConnections;
 }
 
 /**
@@ -63,13 +90,18 @@ export async function appRoutes(app: FastifyInstance, deps: AppRouteDeps): Promi
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  /** Checks that `user` may use the app and that the lab declares it; 404 otherwise. */
-  const authorize = async (user: UserRow, id: string, machine: string, port: number): Promise<void> => {
-    const row = await instances.get(id, user);
+  /** Checks that `user` may use the app (watchers may not: an app takes input) and that the lab declares it; 404 otherwise. */
+  const authorize = async (user: UserRow, id: string, machine: string, port: number): Promise<InstanceAccess> => {
+    const { row, access } = await instances.authorize(id, user, 'use');
     const lab = JSON.parse(row.lab_snapshot) as NormalizedLab;
     const declared = lab.machines.find((m) => m.name === machine)?.access.some((access) => typeof access === 'object' && access.http === port);
     if (!declared) throw new LabhubError('LABHUB_NOT_FOUND', `Machine "${machine}" offers no app on port ${port}.`);
+    return access;
   };
+
+  /** Audits an app being opened (its entry page, its WebSockets): who, from where. */
+  const opened = (request: FastifyRequest, target: AppTarget, what: 'app.open' | 'app.websocket') =>
+    deps.audit.record({ actor: target.caller.user.username, action: what, target: `${target.id}/${target.machine}:${target.port}`, ip: request.ip, detail: { path: target.path.slice(0, 200) } });
 
   const connect = async ({ id, machine, port }: AppTarget) => {
     try {
@@ -119,6 +151,8 @@ export async function appRoutes(app: FastifyInstance, deps: AppRouteDeps): Promi
   /** An app's own WebSocket, relayed message by message (the upgrade itself is labhub's). */
   const proxyWebSocket = async (browser: WebSocket, request: FastifyRequest, target: AppTarget) => {
     browser.pause();
+    deps.connections.track({ ws: browser, sessionToken: target.caller.sessionToken, userId: target.caller.user.id, instanceId: target.id, access: target.caller.access });
+    await opened(request, target, 'app.websocket');
     const backend = await connect(target);
     const upstream = new WebSocket(`ws://${target.machine}:${target.port}${target.path}`, {
       createConnection: () => backend,
@@ -144,9 +178,10 @@ export async function appRoutes(app: FastifyInstance, deps: AppRouteDeps): Promi
   const fromPath = async (request: FastifyRequest<{ Params: PathParams }>): Promise<AppTarget> => {
     const { id, machine, port: portText } = request.params;
     const port = Number(portText);
-    await authorize(currentUser(request), id, machine, port);
+    const user = currentUser(request);
+    const access = await authorize(user, id, machine, port);
     const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
-    return { id, machine, port, path: `/${request.params['*']}${search}`, prefix: `/apps/${id}/${machine}/${port}` };
+    return { id, machine, port, path: `/${request.params['*']}${search}`, prefix: `/apps/${id}/${machine}/${port}`, caller: { user, access, sessionToken: request.sessionToken } };
   };
   const url = '/apps/:id/:machine/:port/*';
   app.route<{ Params: PathParams }>({
@@ -156,7 +191,12 @@ export async function appRoutes(app: FastifyInstance, deps: AppRouteDeps): Promi
     preValidation: async (request) => {
       if (request.ws) assertUpgradeOrigin(request, publicUrl);
     },
-    handler: async (request, reply) => proxyHttp(request, reply, await fromPath(request)),
+    handler: async (request, reply) => {
+      const target = await fromPath(request);
+      // The entry link points at the app's root: that is when it is opened.
+      if (request.params['*'] === '') await opened(request, target, 'app.open');
+      return proxyHttp(request, reply, target);
+    },
     wsHandler: async (browser, request) => {
       try {
         await proxyWebSocket(browser, request, await fromPath(request));
@@ -172,9 +212,12 @@ export async function appRoutes(app: FastifyInstance, deps: AppRouteDeps): Promi
     handler: async (request, reply) => proxyHttp(request, reply, await fromPath(request)),
   });
   // Relative links in the app resolve against the trailing slash.
-  app.get<{ Params: Omit<PathParams, '*'> }>('/apps/:id/:machine/:port', { config: { access: 'user' } }, async (request, reply) =>
-    reply.redirect(`/apps/${encodeURIComponent(request.params.id)}/${encodeURIComponent(request.params.machine)}/${encodeURIComponent(request.params.port)}/`),
-  );
+  // Only for those who may use the app: nobody else learns that it exists.
+  app.get<{ Params: Omit<PathParams, '*'> }>('/apps/:id/:machine/:port', { config: { access: 'user' } }, async (request, reply) => {
+    const { id, machine, port } = request.params;
+    await authorize(currentUser(request), id, machine, Number(port));
+    return reply.redirect(`/apps/${encodeURIComponent(id)}/${encodeURIComponent(machine)}/${encodeURIComponent(port)}/`);
+  });
 
 }
 
@@ -197,7 +240,7 @@ export function withoutCookies(header: string | undefined, names: string[]): str
 }
 
 interface AppProxy {
-  authorize(user: UserRow, id: string, machine: string, port: number): Promise<void>;
+  authorize(user: UserRow, id: string, machine: string, port: number): Promise<InstanceAccess>;
   proxyHttp(request: FastifyRequest, reply: FastifyReply, target: AppTarget): Promise<void>;
   proxyWebSocket(browser: WebSocket, request: FastifyRequest, target: AppTarget): Promise<void>;
   closeWith(browser: WebSocket, error: unknown): void;
@@ -207,7 +250,7 @@ interface AppProxy {
 function subdomainRoutes(app: FastifyInstance, deps: AppRouteDeps, domain: string, proxy: AppProxy): void {
   const { users, appSessions, publicUrl } = deps;
   const { authorize, proxyHttp, proxyWebSocket, closeWith } = proxy;
-  const hostPattern = new RegExp(`^(\\d{1,5})-([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-([a-z][a-z2-7]{11})\\.${domain.replace(/\./g, '\\.')}(?::\\d+)?$`);
+  const hostPattern = appHostPattern(domain);
   const publicScheme = new URL(publicUrl).protocol;
   const hostOf = (id: string, machine: string, port: number) => `${port}-${machine}-${id}.${domain}${new URL(publicUrl).port ? `:${new URL(publicUrl).port}` : ''}`;
 
@@ -230,6 +273,7 @@ function subdomainRoutes(app: FastifyInstance, deps: AppRouteDeps, domain: strin
       const user = currentUser(request);
       const { instance, machine, port, path = '/' } = request.query;
       await authorize(user, instance, machine, port);
+      await deps.audit.record({ actor: user.username, action: 'app.open', target: `${instance}/${machine}:${port}`, ip: request.ip, detail: { path: path.slice(0, 200) } });
       const ticket = appSessions.issueTicket({ userId: user.id, instanceId: instance, machine, port });
       const next = encodeURIComponent(path);
       return reply.redirect(`${publicScheme}//${hostOf(instance, machine, port)}${ticketPath}?ticket=${ticket}&next=${next}`);
@@ -244,15 +288,17 @@ function subdomainRoutes(app: FastifyInstance, deps: AppRouteDeps, domain: strin
     const port = Number(portText);
     const grant = appSessions.resolve(request.cookies[appCookie]);
     const user = grant && grant.instanceId === id && grant.machine === machine && grant.port === port ? await users.findById(grant.userId) : undefined;
-    if (!user || user.disabled === 1) return { login: `${publicUrl}/api/apps/open?instance=${id}&machine=${machine}&port=${port}&path=${encodeURIComponent(request.url)}` };
-    await authorize(user, id, machine, port);
-    return { id, machine, port, path: request.url, prefix: '' };
+    // The path as the browser sent it, before the app-host rewrite.
+    const path = request.originalUrl;
+    if (!user || user.disabled === 1) return { login: `${publicUrl}/api/apps/open?instance=${id}&machine=${machine}&port=${port}&path=${encodeURIComponent(path)}` };
+    const access = await authorize(user, id, machine, port);
+    return { id, machine, port, path, prefix: '', caller: { user, access, sessionToken: null } };
   };
 
   const onAppHost = { host: hostPattern };
   app.route({
     method: 'GET',
-    url: ticketPath,
+    url: `${appHostPrefix}${ticketPath}`,
     constraints: onAppHost,
     config: { access: 'public' },
     handler: async (request, reply) => {
@@ -265,7 +311,7 @@ function subdomainRoutes(app: FastifyInstance, deps: AppRouteDeps, domain: strin
   });
   app.route({
     method: 'GET',
-    url: '/*',
+    url: `${appHostPrefix}/*`,
     constraints: onAppHost,
     config: { access: 'public' },
     preValidation: async (request) => {
@@ -289,7 +335,7 @@ function subdomainRoutes(app: FastifyInstance, deps: AppRouteDeps, domain: strin
   });
   app.route({
     method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    url: '/*',
+    url: `${appHostPrefix}/*`,
     constraints: onAppHost,
     config: { access: 'public', origin: 'own-host' },
     handler: async (request, reply) => {

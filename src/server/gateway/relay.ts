@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 
 /** WebSocket close codes the browser acts on (DESIGN.md §8; the workspace reconnects, waits or stops by them). */
-export const closeCodes = { notFound: 4404, notRunning: 4409, goingAway: 1001, error: 1011 } as const;
+export const closeCodes = { signedOut: 4401, forbidden: 4403, notFound: 4404, notRunning: 4409, goingAway: 1001, error: 1011, policy: 1008 } as const;
 
 /** Bytes queued towards one browser before the source is paused: bounded memory per connection. */
 export const sendHighWater = 1024 * 1024;
@@ -47,14 +47,22 @@ export class BoundedSender {
  * with backpressure both ways: a slow browser pauses the backend, a slow backend pauses reading
  * from the browser. Either side closing closes the other.
  */
-export function relay(ws: WebSocket, backend: Duplex, options: { onInput?: () => void; readOnly?: boolean } = {}): void {
+export function relay(ws: WebSocket, backend: Duplex, options: { onInput?: () => void; filterInput?: (chunk: Buffer) => Buffer } = {}): void {
   const sender = new BoundedSender(ws, () => backend.resume());
   backend.on('data', (chunk: Buffer) => {
     if (!sender.send(chunk)) backend.pause();
   });
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (!isBinary || options.readOnly) return;
-    options.onInput?.();
+  ws.on('message', (message: Buffer, isBinary: boolean) => {
+    if (!isBinary) return;
+    let data = message;
+    if (options.filterInput) {
+      try {
+        data = options.filterInput(message);
+      } catch {
+        return closeBoth(closeCodes.policy, 'input refused');
+      }
+      if (data.length === 0) return;
+    } else options.onInput?.();
     if (!backend.write(data)) {
       ws.pause();
       backend.once('drain', () => ws.resume());

@@ -1,6 +1,7 @@
 import type {} from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { InstanceAccess } from '../../common/instances.js';
 import type { NormalizedLab } from '../../common/lab/normalized.js';
 import { LabhubError } from '../errors.js';
 import { currentUser } from '../http/access.js';
@@ -10,6 +11,7 @@ import { RuntimeError, type MachineRef, type Runtime } from '../runtime/runtime.
 import type { Services } from '../services.js';
 import type { ActivityTracker } from './activity.js';
 import { closeCodes, relay } from './relay.js';
+import { RfbViewOnlyFilter } from './rfb-view-only.js';
 import type { TerminalSessions } from './terminal-sessions.js';
 
 
@@ -36,19 +38,27 @@ export interface GatewayDeps {
 export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Promise<void> {
   const { services, instances, runtime, terminals, activity } = deps;
 
-  const authorize = (access: 'terminal' | 'desktop') => async (request: FastifyRequest) => {
+  // What the upgrade was allowed, for the handler: watchers get the screen without input.
+  const granted = new WeakMap<FastifyRequest, InstanceAccess>();
+
+  const authorize = (kind: 'terminal' | 'desktop') => async (request: FastifyRequest) => {
     assertUpgradeOrigin(request, services.config.publicUrl);
     const { id, machine } = request.params as MachineParams;
-    const row = await instances.get(id, currentUser(request));
+    const { row, access } = await instances.authorize(id, currentUser(request), 'watch');
     const lab = JSON.parse(row.lab_snapshot) as NormalizedLab;
-    const offered = lab.machines.find((m) => m.name === machine)?.access.includes(access);
-    if (!offered) throw new LabhubError('LABHUB_NOT_FOUND', `Machine "${machine}" has no ${access} in this instance.`);
+    const offered = lab.machines.find((m) => m.name === machine)?.access.includes(kind);
+    if (!offered) throw new LabhubError('LABHUB_NOT_FOUND', `Machine "${machine}" has no ${kind} in this instance.`);
+    granted.set(request, access);
   };
 
-  const opened = async (request: FastifyRequest, kind: 'terminal' | 'desktop'): Promise<MachineRef> => {
+  /** Records the open (audit) and tracks the socket, so that losing the right to it closes it. */
+  const opened = async (request: FastifyRequest, ws: WebSocket, kind: 'terminal' | 'desktop'): Promise<{ ref: MachineRef; canWrite: boolean }> => {
     const { id, machine } = request.params as MachineParams;
-    await services.audit.record({ actor: currentUser(request).username, action: `${kind}.open`, target: `${id}/${machine}`, ip: request.ip });
-    return { instanceId: id, machine };
+    const user = currentUser(request);
+    const access = granted.get(request) ?? 'view';
+    services.connections.track({ ws, sessionToken: request.sessionToken ?? '', userId: user.id, instanceId: id, access });
+    await services.audit.record({ actor: user.username, action: `${kind}.open`, target: `${id}/${machine}`, ip: request.ip, detail: { access } });
+    return { ref: { instanceId: id, machine }, canWrite: access !== 'view' };
   };
 
   app.get<{ Params: MachineParams }>(
@@ -57,12 +67,12 @@ export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Pr
     async (ws: WebSocket, request) => {
       // Keystrokes and the first resize sent while the terminal is being opened wait in the socket until it is attached.
       ws.pause();
-      const ref = await opened(request, 'terminal');
+      const { ref, canWrite } = await opened(request, ws, 'terminal');
       const disconnected = activity.connected(ref.instanceId);
       ws.on('close', disconnected);
       keepAlive(ws);
       try {
-        await terminals.attach(ref, ws, { canWrite: true, onInput: () => activity.input(ref.instanceId) });
+        await terminals.attach(ref, ws, { canWrite, onInput: () => activity.input(ref.instanceId) });
         ws.resume();
       } catch (error) {
         closeForError(ws, error, request);
@@ -76,14 +86,18 @@ export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Pr
     async (ws: WebSocket, request) => {
       // Input that arrives while the backend is being opened waits in the socket.
       ws.pause();
-      const ref = await opened(request, 'desktop');
+      const { ref, canWrite } = await opened(request, ws, 'desktop');
       const disconnected = activity.connected(ref.instanceId);
       ws.on('close', disconnected);
       keepAlive(ws);
       try {
         const backend = await runtime.openVnc(ref);
         if (ws.readyState !== ws.OPEN) return void backend.destroy();
-        relay(ws, backend, { onInput: () => activity.input(ref.instanceId) });
+        if (canWrite) relay(ws, backend, { onInput: () => activity.input(ref.instanceId) });
+        else {
+          const viewOnly = new RfbViewOnlyFilter();
+          relay(ws, backend, { filterInput: (chunk) => viewOnly.filter(chunk) });
+        }
         ws.resume();
       } catch (error) {
         closeForError(ws, error, request);

@@ -12,6 +12,10 @@ declare module 'fastify' {
     /** Whose origin state-changing requests must come from: labhub's (default) or the request's own host (apps on their own subdomain). */
     origin?: 'public-url' | 'own-host';
   }
+  interface FastifyInstance {
+    /** Every route with the access it declares, as registered: tests derive the authorization matrix from it. */
+    routeTable: RouteEntry[];
+  }
   interface FastifyRequest {
     /** The logged-in user, resolved from the session cookie before the handler runs; null when anonymous. */
     user: UserRow | null;
@@ -23,15 +27,31 @@ declare module 'fastify' {
 const rank: Record<UserRow['role'], number> = { user: 1, author: 2, admin: 3 };
 const required: Record<Exclude<Access, 'public'>, number> = { user: 1, author: 2, admin: 3 };
 
+/** One registered route: method, path pattern, declared access and whether it upgrades to a WebSocket. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: Access | undefined;
+  websocket: boolean;
+  /** The JSON schema of the body, when the route declares one. */
+  body: unknown;
+  /** Served only on other hosts than labhub's own (apps on their own subdomain). */
+  hostConstrained: boolean;
+}
+
 export function installAccessControl(app: FastifyInstance, sessions: SessionService, cookieName: string): void {
   app.decorateRequest('user', null);
   app.decorateRequest('sessionToken', null);
+  const table: RouteEntry[] = [];
+  app.decorate('routeTable', table);
 
   app.addHook('onRoute', (route) => {
     const url = route.url ?? route.path;
     if (url.startsWith('/api/') && !route.config?.access) {
       throw new Error(`route ${String(route.method)} ${url} does not declare config.access`);
     }
+    const websocket = (route as { websocket?: boolean }).websocket === true;
+    for (const method of [route.method].flat()) if (method !== 'HEAD') table.push({ method, url, access: route.config?.access, websocket, body: route.schema?.body, hostConstrained: route.constraints?.host !== undefined });
   });
 
   app.addHook('onRequest', async (request) => {

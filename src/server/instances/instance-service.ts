@@ -1,11 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Instance, InstanceMachine, PowerAction } from '../../common/instances.js';
+import type { Instance, InstanceAccess, InstanceMachine, PowerAction } from '../../common/instances.js';
 import type { NormalizedLab } from '../../common/lab/normalized.js';
 import { LabhubError } from '../errors.js';
 import { newInstanceId } from '../runtime/naming.js';
 import { RuntimeError, type MachineObservation, type Progress, type Runtime } from '../runtime/runtime.js';
 import type { InstanceRepository, InstanceRow } from '../store/instances.js';
 import type { UserRow } from '../store/users.js';
+import type { InstanceAccessPolicy, InstanceUse } from './access.js';
+import type { QuotaService } from './quotas.js';
 import { planFor } from './plan.js';
 
 /** Where the service finds labs: the catalog, which knows file and store labs and their versions. */
@@ -50,6 +52,8 @@ export class InstanceService {
     private readonly owners: OwnerNames,
     /** This installation's id (labels every workload). */
     private readonly installation: string,
+    private readonly access: InstanceAccessPolicy,
+    private readonly quotas: QuotaService,
     private readonly log: FastifyBaseLogger,
     private readonly now: () => number = Date.now,
   ) {}
@@ -62,6 +66,7 @@ export class InstanceService {
         details: { limit: 'maxInstancesPerUser', max: lab.limits.maxInstancesPerUser, current: active },
       });
     }
+    await this.quotas.assertRoom(user.id, lab, { instance: true });
     const now = this.now();
     const row: InstanceRow = {
       id: newInstanceId(),
@@ -82,9 +87,12 @@ export class InstanceService {
     return row;
   }
 
-  /** The instances `user` may see: their own, or all of them for admins. */
-  list(user: UserRow): Promise<InstanceRow[]> {
-    return this.instances.list(user.role === 'admin' ? {} : { ownerId: user.id });
+  /** The instances `user` may see, with their access: their own and those shared with them, or all of them for admins. */
+  async list(user: UserRow): Promise<Array<{ row: InstanceRow; access: InstanceAccess }>> {
+    if (user.role === 'admin') return (await this.instances.list()).map((row) => ({ row, access: row.owner_id === user.id ? 'owner' : 'admin' }));
+    const shared = await this.access.sharedWith(user);
+    const rows = await this.instances.list({ ownerOrIds: { ownerId: user.id, ids: [...shared.keys()] } });
+    return rows.map((row) => ({ row, access: row.owner_id === user.id ? 'owner' : (shared.get(row.id) ?? 'view') }));
   }
 
   /** Every instance, for the reconciler. */
@@ -97,11 +105,17 @@ export class InstanceService {
     return this.instances.list({ labName });
   }
 
-  /** The instance if `user` may see it; others get 404 (they must not learn it exists). */
-  async get(id: string, user: UserRow): Promise<InstanceRow> {
-    const row = await this.instances.find(id);
-    if (!row || (row.owner_id !== user.id && user.role !== 'admin')) throw new LabhubError('LABHUB_NOT_FOUND', 'There is no such instance.');
-    return row;
+  /**
+   * The instance and the caller's access, if they may `use` it (DESIGN.md §5). Those who may not
+   * see it get 404 (they must not learn it exists); those who may see it but not do this, 403.
+   */
+  async authorize(id: string, user: UserRow, use: InstanceUse): Promise<{ row: InstanceRow; access: InstanceAccess }> {
+    return this.access.assert(await this.instances.find(id), user, use);
+  }
+
+  /** The instance if the caller may `use` it (see `authorize`). */
+  async get(id: string, user: UserRow, use: InstanceUse = 'watch'): Promise<InstanceRow> {
+    return (await this.authorize(id, user, use)).row;
   }
 
   /** Changes the desired power state; `reason` (e.g. a limit) stays as the message once done. */
@@ -110,6 +124,8 @@ export class InstanceService {
     if (action === 'pause' && !this.runtime.capabilities().pause) throw new LabhubError('LABHUB_CONFLICT', 'This runtime cannot pause machines.');
     const desired: Desired = action === 'stop' ? 'stopped' : action === 'pause' ? 'paused' : 'running';
     const lab = snapshotOf(row);
+    // Turning a stopped instance back on takes cpu and memory again: from its owner's quota.
+    if (desired === 'running' && row.desired === 'stopped') await this.quotas.assertRoom(row.owner_id, lab, { resourcesOf: row.id });
     const changes: Partial<InstanceRow> = {
       desired,
       status: transitions[desired].during,
@@ -240,6 +256,8 @@ function expiryFrom(now: number, lab: NormalizedLab): number | null {
 /** What the API view adds to the stored instance. */
 export interface InstanceViewContext {
   owner: string;
+  /** The caller's access. */
+  access: InstanceAccess;
   /** When it will be stopped for inactivity, if nothing happens before. */
   idleStopAt: number | null;
   /** The link that opens an app of a machine. */
@@ -253,6 +271,7 @@ export function toInstance(row: InstanceRow, context: InstanceViewContext): Inst
   return {
     id: row.id,
     owner: context.owner,
+    access: context.access,
     lab: { name: lab.name, title: lab.title, version: row.lab_version },
     status: row.status,
     desired: row.desired,

@@ -18,6 +18,7 @@ export function toLabSummary(entry: CatalogEntry, canAuthor: boolean): LabSummar
     ...(entry.file !== undefined && { file: entry.file }),
     status: entry.status,
     ...(canAuthor && entry.status === 'broken' && { problems: entry.problems }),
+    ...(canAuthor && lab && lab.groups.length > 0 && { groups: lab.groups }),
     version: entry.version,
     machines: (lab?.machines ?? []).map((machine) => ({ name: machine.name, type: machine.type, access: machine.access })),
     limits: lab ? { ...lab.limits } : null,

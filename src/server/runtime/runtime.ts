@@ -78,7 +78,8 @@ export interface RuntimeCapabilities {
   kvm?: boolean;
   /**
    * Whether `exec` reaches into VMs (it needs a guest agent in the VM's disk). When false, exec
-   * on a VM throws RuntimeError `unsupported` and step checks must target containers. Absent: no VMs.
+   * on a VM throws RuntimeError `unsupported` and step checks type their command into the VM's
+   * serial console instead (instances/console-check.ts). Absent: no VMs.
    */
   vmExec?: boolean;
 }

@@ -29,11 +29,14 @@ export class AuditRepository {
       .execute();
   }
 
-  list(filter: { actor?: string; action?: string; limit: number; before?: number }): Promise<AuditRow[]> {
+  /** Newest first; `since` and `until` are epoch milliseconds (until excluded). */
+  list(filter: { actor?: string; action?: string; limit: number; before?: number; since?: number; until?: number }): Promise<AuditRow[]> {
     let query = this.db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(filter.limit);
     if (filter.actor) query = query.where('actor', '=', filter.actor);
     if (filter.action) query = query.where('action', '=', filter.action);
     if (filter.before !== undefined) query = query.where('id', '<', filter.before);
+    if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
+    if (filter.until !== undefined) query = query.where('at', '<', filter.until);
     return query.execute();
   }
 }

@@ -16,9 +16,12 @@ export class InstanceRepository {
     return this.db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  list(filter: { ownerId?: string; labName?: string } = {}): Promise<InstanceRow[]> {
+  /** Instances matching every given filter; `ownerOrIds` matches instances owned by that user or with one of those ids. */
+  list(filter: { ownerId?: string; labName?: string; ownerOrIds?: { ownerId: string; ids: string[] } } = {}): Promise<InstanceRow[]> {
     let query = this.db.selectFrom('instances').selectAll().orderBy('created_at', 'desc');
     if (filter.ownerId) query = query.where('owner_id', '=', filter.ownerId);
+    const either = filter.ownerOrIds;
+    if (either) query = query.where((eb) => eb.or([eb('owner_id', '=', either.ownerId), ...(either.ids.length > 0 ? [eb('id', 'in', either.ids)] : [])]));
     if (filter.labName) query = query.where('lab_name', '=', filter.labName);
     return query.execute();
   }

@@ -62,6 +62,12 @@ export class LabRepository {
       .execute();
   }
 
+  /** Usernames that wrote a version of the lab through the API (none for a lab that only ever came from a file). */
+  async authors(name: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('lab_versions').select('created_by').distinct().where('lab_name', '=', name).where('created_by', 'is not', null).execute();
+    return rows.flatMap((row) => (row.created_by === null ? [] : [row.created_by]));
+  }
+
   getVersion(name: string, version: number): Promise<LabVersionRow | undefined> {
     return this.db.selectFrom('lab_versions').selectAll().where('lab_name', '=', name).where('version', '=', version).executeTakeFirst();
   }

@@ -10,6 +10,12 @@ export interface Database {
   instances: InstancesTable;
   step_progress: StepProgressTable;
   installation: { id: string; created_at: number };
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  user_identities: UserIdentitiesTable;
+  oidc_logins: OidcLoginsTable;
+  shares: SharesTable;
+  group_quotas: GroupQuotasTable;
 }
 
 export interface UsersTable {
@@ -90,4 +96,60 @@ export interface StepProgressTable {
   instance_id: string;
   step: number;
   passed_at: number;
+}
+
+/** A grant by an instance's owner (or an admin) to another user. */
+export interface SharesTable {
+  instance_id: string;
+  user_id: string;
+  /** view: sees the screens, input dropped; control: uses the machines too. */
+  access: 'view' | 'control';
+  /** Username of who granted it. */
+  granted_by: string;
+  created_at: number;
+}
+
+/** A set of users (a course, a class): labs can be limited to groups. */
+export interface GroupsTable {
+  id: string;
+  /** Lower-case, unique; lab files and the single sign-on groups claim name groups by it. */
+  name: string;
+  description: string;
+  created_at: number;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+  /** admin: added by an admin, stays until an admin removes it; sso: from the groups claim, synced at each login. */
+  source: 'admin' | 'sso';
+  added_at: number;
+}
+
+/** A single sign-on account (the provider's stable `sub`) linked to a labhub user. */
+export interface UserIdentitiesTable {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  created_at: number;
+}
+
+/** A login started at the OpenID provider and not finished yet, found by the hash of its browser cookie. */
+export interface OidcLoginsTable {
+  id_hash: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  /** Where to go once logged in: a path on this site. */
+  next: string;
+  expires_at: number;
+}
+
+/** What a group's members may use beyond the configured default quota; null keeps the default. */
+export interface GroupQuotasTable {
+  group_id: string;
+  instances: number | null;
+  cpu_millis: number | null;
+  memory_bytes: number | null;
+  updated_at: number;
 }

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { LoginRequest, User } from '../../common/api.js';
+import type { AuthConfig, LoginRequest, User } from '../../common/api.js';
 import { ApiError, apiFetch } from './client.js';
 import { queryKeys } from './query-keys.js';
 
@@ -16,6 +16,15 @@ export function useMe() {
       }
     },
     staleTime: 5 * 60_000,
+  });
+}
+
+/** How one logs in here (password, single sign-on or both); public, so the login page can ask. */
+export function useAuthConfig() {
+  return useQuery({
+    queryKey: queryKeys.authConfig,
+    queryFn: ({ signal }) => apiFetch<AuthConfig>('/api/auth/config', { signal }),
+    staleTime: Infinity,
   });
 }
 

@@ -5,10 +5,10 @@
  */
 
 /** Close codes the gateway sends after accepting a connection. */
-export const gatewayCloseCodes = { goingAway: 1001, error: 1011, forbidden: 4403, noSuchMachine: 4404, notRunning: 4409 } as const;
+export const gatewayCloseCodes = { goingAway: 1001, error: 1011, signedOut: 4401, forbidden: 4403, noSuchMachine: 4404, notRunning: 4409 } as const;
 
 /** Why a connection will not come back by itself. */
-export type EndReason = 'no-such-machine' | 'forbidden';
+export type EndReason = 'no-such-machine' | 'forbidden' | 'signed-out';
 
 export type CloseVerdict = { kind: 'retry' } | { kind: 'not-running' } | { kind: 'end'; why: EndReason };
 
@@ -22,6 +22,8 @@ export function closeVerdict(code: number): CloseVerdict {
       return { kind: 'end', why: 'no-such-machine' };
     case gatewayCloseCodes.forbidden:
       return { kind: 'end', why: 'forbidden' };
+    case gatewayCloseCodes.signedOut:
+      return { kind: 'end', why: 'signed-out' };
     case gatewayCloseCodes.notRunning:
       return { kind: 'not-running' };
     default:

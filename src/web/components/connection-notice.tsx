@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { ConnectionStatus } from '../api/reconnect.js';
+import type { ConnectionStatus, EndReason } from '../api/reconnect.js';
 import { useNow } from '../hooks/use-now.js';
 import { Button } from './button.js';
 import { AlertIcon, RefreshIcon } from './icons.js';
@@ -60,11 +60,9 @@ export function ConnectionNotice({ status, availability, what, onReconnect, prob
         <div className="connection-cover" role="alert">
           <p className="connection-cover__title">
             <AlertIcon size={20} />
-            {status.why === 'forbidden' ? `You no longer have access to this ${what}` : `This ${what} is not there`}
+            {endedTitle[status.why](what)}
           </p>
-          <p className="connection-cover__detail">
-            {status.reason || (status.why === 'forbidden' ? 'Its owner or an administrator took your access away.' : 'The machine is not part of this instance any more.')}
-          </p>
+          <p className="connection-cover__detail">{status.reason || endedDetail[status.why]}</p>
           <Button size="small" onClick={onReconnect}>
             <RefreshIcon size={16} />
             Try again
@@ -131,3 +129,15 @@ function LostBanner({ retryAt, onReconnect, detail }: { retryAt: number | null; 
     </div>
   );
 }
+
+const endedTitle: Record<EndReason, (what: string) => string> = {
+  forbidden: (what) => `You no longer have access to this ${what}`,
+  'signed-out': () => 'You were signed out',
+  'no-such-machine': (what) => `This ${what} is not there`,
+};
+
+const endedDetail: Record<EndReason, string> = {
+  forbidden: 'Its owner or an administrator took your access away.',
+  'signed-out': 'Sign in again to carry on; the machine kept running.',
+  'no-such-machine': 'The machine is not part of this instance any more.',
+};

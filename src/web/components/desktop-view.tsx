@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type RefObject } from 'react';
 import { gatewaySocket } from '../api/ws.js';
 import { useDesktopSession } from '../hooks/use-desktop-session.js';
+import { useWatchOnly } from '../hooks/use-workspace-access.js';
 import { Button } from './button.js';
 import { ConnectionNotice } from './connection-notice.js';
 import { ConnectionState } from './connection-state.js';
@@ -14,7 +15,8 @@ import type { MachineViewProps } from './terminal-view.js';
  * clipboard and a way to reconnect.
  */
 export function DesktopView({ instanceId, machine, availability, focusSignal, onLost, connect, shortcuts = [] }: MachineViewProps) {
-  const session = useDesktopSession({ connect: connect ?? gatewaySocket(instanceId, machine, 'vnc'), running: availability.running, ...(onLost && { onLost }) });
+  const watchOnly = useWatchOnly();
+  const session = useDesktopSession({ connect: connect ?? gatewaySocket(instanceId, machine, 'vnc'), running: availability.running, watchOnly, ...(onLost && { onLost }) });
   const frame = useRef<HTMLDivElement>(null);
   const fullscreen = useFullscreen(frame);
   const [clipboardOpen, setClipboardOpen] = useState(false);
@@ -37,18 +39,23 @@ export function DesktopView({ instanceId, machine, availability, focusSignal, on
     <div className="machine-view desktop-view" ref={frame}>
       <div className="machine-view__toolbar">
         <ConnectionState status={session.status} running={availability.running} />
+        {watchOnly && <span className="watch-only-badge">Watching · input off</span>}
         <div className="machine-view__tools" role="group" aria-label={`Desktop of ${machine}`}>
-          <Button variant="quiet" size="small" onClick={() => {
-            session.sendCtrlAltDel();
-            session.focus();
-          }} disabled={!open}>
-            <KeyboardIcon size={16} />
-            Ctrl+Alt+Del
-          </Button>
-          <Button variant="quiet" size="small" aria-expanded={clipboardOpen} aria-controls={clipboardId} onClick={() => setClipboardOpen((shown) => !shown)}>
-            <ClipboardIcon size={16} />
-            Clipboard
-          </Button>
+          {!watchOnly && (
+            <>
+              <Button variant="quiet" size="small" onClick={() => {
+                session.sendCtrlAltDel();
+                session.focus();
+              }} disabled={!open}>
+                <KeyboardIcon size={16} />
+                Ctrl+Alt+Del
+              </Button>
+              <Button variant="quiet" size="small" aria-expanded={clipboardOpen} aria-controls={clipboardId} onClick={() => setClipboardOpen((shown) => !shown)}>
+                <ClipboardIcon size={16} />
+                Clipboard
+              </Button>
+            </>
+          )}
           {fullscreen.supported && (
             <Button variant="quiet" size="small" onClick={() => void fullscreen.toggle()}>
               {fullscreen.active ? <MinimizeIcon size={16} /> : <MaximizeIcon size={16} />}

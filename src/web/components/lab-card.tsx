@@ -1,7 +1,7 @@
 import { Link } from 'react-router-dom';
 import type { LabSummary } from '../../common/lab/api.js';
 import { formatDuration, plural } from '../format.js';
-import { AlertIcon, ClockIcon } from './icons.js';
+import { AlertIcon, ClockIcon, LockIcon } from './icons.js';
 import { AccessList, MachineTypeMark } from './machine-summary.js';
 
 /** One lab in the catalog; the whole card opens the lab's page (its title is the one link). */
@@ -44,6 +44,14 @@ export function LabCard({ lab }: { lab: LabSummary }) {
             </li>
           ))}
         </ul>
+      )}
+      {lab.groups && (
+        <p className="lab-card__groups">
+          <LockIcon size={14} />
+          <span>
+            Only for {lab.groups.length === 1 ? 'the group' : 'the groups'} {lab.groups.join(', ')}
+          </span>
+        </p>
       )}
       <div className="lab-card__footer">
         {lab.limits && (

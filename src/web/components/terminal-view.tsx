@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { gatewaySocket, type MachineSocketFactory } from '../api/ws.js';
 import { useTerminalInput } from '../hooks/use-terminal-inputs.js';
 import { useTerminalStream } from '../hooks/use-terminal-stream.js';
+import { useWatchOnly } from '../hooks/use-workspace-access.js';
 import { ConnectionNotice, type MachineAvailability } from './connection-notice.js';
 import { ConnectionState } from './connection-state.js';
 import { HelpPopover, KeyHelp } from './help-popover.js';
@@ -24,7 +25,8 @@ export interface MachineViewProps {
 
 /** A machine's terminal: xterm.js filling the pane, its connection state, and help with the keys. */
 export function TerminalView({ instanceId, machine, availability, focusSignal, onLost, connect, shortcuts = [] }: MachineViewProps) {
-  const stream = useTerminalStream({ connect: connect ?? gatewaySocket(instanceId, machine, 'terminal'), running: availability.running, ...(onLost && { onLost }) });
+  const watchOnly = useWatchOnly();
+  const stream = useTerminalStream({ connect: connect ?? gatewaySocket(instanceId, machine, 'terminal'), running: availability.running, watchOnly, ...(onLost && { onLost }) });
   const { focus } = stream;
   // Run buttons of the instructions type into this terminal.
   useTerminalInput(machine, stream.sendInput, stream.status.phase === 'open');
@@ -37,6 +39,7 @@ export function TerminalView({ instanceId, machine, availability, focusSignal, o
     <div className="machine-view terminal-view">
       <div className="machine-view__toolbar">
         <ConnectionState status={stream.status} running={availability.running} />
+        {watchOnly && <span className="watch-only-badge">Watching · input off</span>}
         <div className="machine-view__tools">
           <button type="button" className="icon-button" onClick={stream.reconnect} aria-label={`Reconnect the terminal of ${machine}`} title="Reconnect">
             <RefreshIcon size={18} />

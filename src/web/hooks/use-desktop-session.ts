@@ -10,6 +10,8 @@ export interface DesktopSessionOptions {
   /** The machine runs, per the API: the session connects (again) only then. */
   running: boolean;
   onLost?(code: number): void;
+  /** Watch only: noVNC sends no keys or pointer (the gateway drops them anyway). */
+  watchOnly?: boolean;
 }
 
 export interface DesktopSession {
@@ -82,7 +84,7 @@ class HandedOverChannel implements RfbChannel {
  * starts, its VNC server may not listen yet and the gateway closes the socket; noVNC would log
  * each such attempt as an error, while here it is an ordinary retry.
  */
-export function useDesktopSession({ connect, running, onLost }: DesktopSessionOptions): DesktopSession {
+export function useDesktopSession({ connect, running, onLost, watchOnly = false }: DesktopSessionOptions): DesktopSession {
   const screenRef = useRef<HTMLDivElement>(null);
   const rfb = useRef<RFB | null>(null);
   const [ready, setReady] = useState(false);
@@ -109,6 +111,7 @@ export function useDesktopSession({ connect, running, onLost }: DesktopSessionOp
           });
           session = new RFB(screen, channel, { shared: true });
           session.scaleViewport = true;
+          session.viewOnly = watchOnly;
           session.background = 'transparent';
           session.addEventListener('connect', () => {
             setProblem(null);

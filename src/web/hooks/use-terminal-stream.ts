@@ -13,6 +13,8 @@ export interface TerminalStreamOptions {
   running: boolean;
   /** The connection closed without being asked to, with this close code. */
   onLost?(code: number): void;
+  /** Watch only: the terminal takes no keyboard input (the gateway drops it anyway). */
+  watchOnly?: boolean;
 }
 
 export interface TerminalStream {
@@ -80,9 +82,9 @@ class TerminalSession {
   private socket: MachineSocket | null = null;
   private frame = 0;
 
-  constructor(container: HTMLElement) {
+  constructor(container: HTMLElement, watchOnly: boolean) {
     this.container = container;
-    this.terminal = new Terminal(terminalOptions);
+    this.terminal = new Terminal({ ...terminalOptions, disableStdin: watchOnly });
     this.terminal.loadAddon(this.fitAddon);
     this.terminal.loadAddon(new WebLinksAddon());
     this.terminal.open(container);
@@ -198,7 +200,7 @@ async function copyText(text: string): Promise<void> {
  * console. The terminal lives as long as the calling component; connections come and go under
  * it with reconnect and backoff, each starting with the screen the gateway replays.
  */
-export function useTerminalStream({ connect, running, onLost }: TerminalStreamOptions): TerminalStream {
+export function useTerminalStream({ connect, running, onLost, watchOnly = false }: TerminalStreamOptions): TerminalStream {
   const containerRef = useRef<HTMLDivElement>(null);
   const session = useRef<TerminalSession | null>(null);
   const [ready, setReady] = useState(false);
@@ -206,7 +208,7 @@ export function useTerminalStream({ connect, running, onLost }: TerminalStreamOp
   useEffect(() => {
     const container = containerRef.current;
     if (!container) return;
-    const created = new TerminalSession(container);
+    const created = new TerminalSession(container, watchOnly);
     session.current = created;
     setReady(true);
     return () => {
@@ -214,7 +216,7 @@ export function useTerminalStream({ connect, running, onLost }: TerminalStreamOp
       setReady(false);
       created.dispose();
     };
-  }, []);
+  }, [watchOnly]);
 
   const { status, reconnect } = useConnectionKeeper(
     {

@@ -16,7 +16,13 @@ export default function InstancesPage() {
     <>
       <PageHeader
         title="My instances"
-        description={others ? 'The labs you and everyone else started; as an admin you see them all.' : 'The labs you started, with their machines. Open one to work in it.'}
+        description={
+          me.role === 'admin' && others
+            ? 'The labs you and everyone else started; as an admin you see them all.'
+            : others
+              ? 'The labs you started, and those others shared with you. Open one to work in it, or to watch.'
+              : 'The labs you started, with their machines. Open one to work in it.'
+        }
       />
       {instances.isPending ? (
         <Loading label="Loading instances…" />
@@ -59,6 +65,7 @@ export default function InstancesPage() {
                     {others && (
                       <td data-label="Owner">
                         <span className="username">{instance.owner}</span>
+                        {(instance.access === 'view' || instance.access === 'control') && <span className="instance-table__shared"> · shared with you to {instance.access === 'view' ? 'watch' : 'use'}</span>}
                       </td>
                     )}
                     <td data-label="Status">

@@ -7,7 +7,7 @@ import { useDeleteLab } from '../api/labs.js';
 import { Button } from '../components/button.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { FormError } from '../components/field.js';
-import { AlertIcon, ArrowRightIcon, CheckIcon, FileIcon, PencilIcon, PlayIcon, TrashIcon } from '../components/icons.js';
+import { AlertIcon, ArrowRightIcon, CheckIcon, FileIcon, PencilIcon, PlayIcon, StackIcon, TrashIcon } from '../components/icons.js';
 import { InstanceStatusBadge } from '../components/instance-status.js';
 import { ProblemText } from '../components/lab-problem.js';
 import { AccessList, MachineTypeMark } from '../components/machine-summary.js';
@@ -18,6 +18,7 @@ import { PageHeader } from '../components/page-header.js';
 import { useCanAuthor } from '../hooks/use-can-author.js';
 import { useCurrentUser } from '../hooks/use-current-user.js';
 import { formatBytes, formatCpu, formatDateTime, formatDuration, formatRelative, plural } from '../format.js';
+import { useMyQuota } from '../api/quotas.js';
 
 export default function LabPage() {
   const { lab: name = '' } = useParams();
@@ -35,17 +36,24 @@ function LabView({ lab }: { lab: LabDetail }) {
         title={lab.title}
         description={lab.description || undefined}
         actions={
-          canAuthor &&
-          lab.source === 'store' && (
+          canAuthor && (
             <>
-              <Link className="button button--secondary" to={`/labs/${encodeURIComponent(lab.name)}/edit`}>
-                <PencilIcon size={16} />
-                Edit
+              <Link className="button button--secondary" to={`/labs/${encodeURIComponent(lab.name)}/progress`}>
+                <StackIcon size={16} />
+                Learners&rsquo; progress
               </Link>
-              <Button variant="secondary" onClick={() => setDeleting(true)}>
-                <TrashIcon size={16} />
-                Delete
-              </Button>
+              {lab.source === 'store' && (
+                <>
+                  <Link className="button button--secondary" to={`/labs/${encodeURIComponent(lab.name)}/edit`}>
+                    <PencilIcon size={16} />
+                    Edit
+                  </Link>
+                  <Button variant="secondary" onClick={() => setDeleting(true)}>
+                    <TrashIcon size={16} />
+                    Delete
+                  </Button>
+                </>
+              )}
             </>
           )
         }
@@ -191,8 +199,9 @@ function MachineCard({ machine }: { machine: LabMachineDetail }) {
 }
 
 function startProblem(error: unknown): string {
-  if (error instanceof ApiError && error.code === 'LABHUB_LIMIT_REACHED') {
-    const max = error.details?.max;
+  // The lab's own per-person limit is said in this page's words; quotas come with the server's, which name the usage.
+  if (error instanceof ApiError && error.code === 'LABHUB_LIMIT_REACHED' && error.details?.limit === 'maxInstancesPerUser') {
+    const max = error.details.max;
     if (typeof max === 'number') {
       return `You already have ${max === 1 ? 'an instance' : `${max} instances`} of this lab, the most it allows at a time. Open ${max === 1 ? 'it' : 'one'}, or delete ${max === 1 ? 'it' : 'one'} to start afresh.`;
     }
@@ -256,6 +265,7 @@ function StartPanel({ lab }: { lab: LabDetail }) {
         </p>
       )}
       <FormError message={start.error ? startProblem(start.error) : undefined} />
+      <QuotaLine />
     </section>
   );
 }
@@ -331,5 +341,18 @@ function DeleteLabDialog({ lab, onClose }: { lab: LabDetail; onClose(): void }) 
     >
       <p>It leaves the catalog and nobody can start it any more. Instances already running keep working with the version they started from.</p>
     </ConfirmDialog>
+  );
+}
+
+/** What the user has of their quota, so a refusal does not come as a surprise. */
+function QuotaLine() {
+  const status = useMyQuota();
+  if (!status.data) return null;
+  const { quota, usage } = status.data;
+  return (
+    <p className="side-panel__note start-panel__quota">
+      You have {usage.instances} of your {plural(quota.instances, 'instance')}; the running ones use {formatCpu(usage.cpu * 1000)} of {formatCpu(quota.cpu * 1000)} and{' '}
+      {formatBytes(usage.memoryBytes)} of {formatBytes(quota.memoryBytes)}.
+    </p>
   );
 }

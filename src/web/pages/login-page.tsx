@@ -1,6 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { Navigate, useSearchParams } from 'react-router-dom';
-import { useLogin, useMe } from '../api/auth.js';
+import { isSsoRefusal, ssoRefusals } from '../../common/sso.js';
+import { useAuthConfig, useLogin, useMe } from '../api/auth.js';
 import { ApiError, errorMessage } from '../api/client.js';
 import { Button } from '../components/button.js';
 import { FormError, TextField } from '../components/field.js';
@@ -31,14 +32,17 @@ export default function LoginPage() {
   useDocumentTitle('Log in');
   const me = useMe();
   const login = useLogin();
+  const authConfig = useAuthConfig();
   const [params] = useSearchParams();
   const next = safeNext(params.get('next'));
+  const ssoError = params.get('sso_error');
+  const ssoProblem = ssoError === null ? undefined : isSsoRefusal(ssoError) ? ssoRefusals[ssoError] : 'Single sign-on did not work. Try again.';
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const usernameInput = useRef<HTMLInputElement>(null);
   const passwordInput = useRef<HTMLInputElement>(null);
 
-  if (me.isPending) {
+  if (me.isPending || authConfig.isPending) {
     return (
       <div className="centered">
         <Loading />
@@ -59,6 +63,9 @@ export default function LoginPage() {
     );
   };
   const problem = login.error ? loginProblem(login.error) : undefined;
+  // When the configuration cannot be read, offer the password form: the server still decides.
+  const localLogin = authConfig.data?.localLogin ?? true;
+  const sso = authConfig.data?.sso ?? null;
 
   return (
     <main className="login" id="main">
@@ -69,34 +76,50 @@ export default function LoginPage() {
         </div>
         <h1 className="login__title">Log in</h1>
         <p className="login__lead">Your own lab of machines, in the browser.</p>
-        <form className="form" onSubmit={onSubmit} noValidate>
-          <TextField
-            label="Username"
-            name="username"
-            autoComplete="username"
-            autoCapitalize="none"
-            spellCheck={false}
-            autoFocus
-            required
-            ref={usernameInput}
-            value={username}
-            onChange={(event) => setUsername(event.target.value)}
-          />
-          <TextField
-            label="Password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            ref={passwordInput}
-            value={password}
-            onChange={(event) => setPassword(event.target.value)}
-          />
-          <FormError message={problem} />
-          <Button type="submit" variant="primary" className="button--block" pending={login.isPending} pendingLabel="Logging in…">
-            Log in
-          </Button>
-        </form>
+        {sso && (
+          <div className="login__sso">
+            <FormError message={ssoProblem} />
+            {/* A full navigation, not a client-side route: the server redirects to the provider. */}
+            <a className="button button--primary button--block" href={`${sso.loginUrl}?${new URLSearchParams({ next }).toString()}`}>
+              Sign in with {sso.name}
+            </a>
+          </div>
+        )}
+        {sso && localLogin && (
+          <p className="login__divider">
+            <span>or with a local account</span>
+          </p>
+        )}
+        {localLogin && (
+          <form className="form" onSubmit={onSubmit} noValidate>
+            <TextField
+              label="Username"
+              name="username"
+              autoComplete="username"
+              autoCapitalize="none"
+              spellCheck={false}
+              autoFocus
+              required
+              ref={usernameInput}
+              value={username}
+              onChange={(event) => setUsername(event.target.value)}
+            />
+            <TextField
+              label="Password"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              ref={passwordInput}
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+            />
+            <FormError message={problem} />
+            <Button type="submit" variant={sso ? 'secondary' : 'primary'} className="button--block" pending={login.isPending} pendingLabel="Logging in…">
+              Log in
+            </Button>
+          </form>
+        )}
       </div>
     </main>
   );

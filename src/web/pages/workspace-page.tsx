@@ -15,6 +15,7 @@ import type { TabChoice } from '../components/tab-list.js';
 import { useCurrentUser } from '../hooks/use-current-user.js';
 import { altShift, useShortcut } from '../hooks/use-shortcut.js';
 import { useStoredFlag } from '../hooks/use-stored-flag.js';
+import { WorkspaceAccessContext } from '../hooks/use-workspace-access.js';
 import { TerminalInputs, TerminalInputsContext } from '../hooks/use-terminal-inputs.js';
 import { machineAvailability, type PowerButton } from './workspace/availability.js';
 import { MachineList } from './workspace/machine-list.js';
@@ -31,7 +32,7 @@ export default function WorkspacePage() {
     return (
       <div className="workspace-message">
         <NotFound title="There is no such instance">
-          <p>It may have been deleted, or stopped for good when its time ran out.</p>
+          <p>It may have been deleted, stopped for good when its time ran out, or its owner stopped sharing it with you.</p>
         </NotFound>
       </div>
     );
@@ -111,6 +112,7 @@ function Workspace({ instance }: { instance: Instance }) {
   const onLost = useCallback(() => void queryClient.invalidateQueries({ queryKey: queryKeys.instances.detail(instance.id) }), [queryClient, instance.id]);
 
   const powerButton: PowerButton = (action) => {
+    if (instance.access === 'view') return null;
     const allowed = action === 'resume' ? instance.status === 'paused' : instance.status === 'stopped' || instance.status === 'failed';
     if (!allowed || isBusy(instance)) return null;
     const Icon = actionIcons[action];
@@ -122,18 +124,22 @@ function Workspace({ instance }: { instance: Instance }) {
     );
   };
 
-  // Run buttons of the instructions type into the selected machine's terminal, shown so the learner sees it happen.
-  const selectedMachine = instance.machines.find((machine) => machine.name === selection.machine);
-  const runInTerminal =
-    selectedMachine && viewsOf(selectedMachine).includes('terminal')
-      ? (text: string) => {
-          select(selectedMachine.name, 'terminal', 'activate');
-          terminalInputs.send(selectedMachine.name, text);
-        }
-      : undefined;
+  // Run buttons of the instructions type into a terminal, shown so the learner sees it happen: the
+  // machine the code block names (the lab validated that it has a terminal), else the selected one.
+  const hasTerminal = (name: string | undefined) => {
+    const machine = instance.machines.find((candidate) => candidate.name === name);
+    return machine !== undefined && viewsOf(machine).includes('terminal');
+  };
+  const runInTerminal = (text: string, named: string | undefined) => {
+    const target = named ?? selection.machine;
+    if (!target || !hasTerminal(target)) return;
+    select(target, 'terminal', 'activate');
+    terminalInputs.send(target, text);
+  };
 
   const failed = instance.status === 'failed';
   return (
+    <WorkspaceAccessContext value={instance.access}>
     <TerminalInputsContext.Provider value={terminalInputs}>
       <div className={instructionsShown ? 'workspace' : 'workspace workspace--no-instructions'}>
         <WorkspaceHeader
@@ -181,12 +187,14 @@ function Workspace({ instance }: { instance: Instance }) {
               instanceId={instance.id}
               onHide={toggleInstructions}
               shortcut={instructionsShortcut.keys}
-              {...(runInTerminal && { onRun: runInTerminal })}
+              {...(instance.access !== 'view' && { onRun: runInTerminal })}
+              canRunOnSelected={hasTerminal(selection.machine)}
             />
           </div>
         </div>
       </div>
     </TerminalInputsContext.Provider>
+    </WorkspaceAccessContext>
   );
 }
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AuditList, AuditQuery, CreateUserRequest, ErrorResponse, UpdateUserRequest, User, UserList, UsernameParams } from '../../../common/api.js';
 import { hashPassword } from '../../auth/passwords.js';
-import { LabhubError } from '../../errors.js';
+import { LabhubError, validationError } from '../../errors.js';
 import { currentUser } from '../../http/access.js';
 import type { Services } from '../../services.js';
 import { toUser } from '../../store/users.js';
@@ -63,6 +63,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       });
       // A disabled user or a new password ends every session of that user.
       if (disabled === true || password !== undefined) await sessions.revokeAllFor(target.id);
+      // Their open sockets close with the sessions, and an admin made a user loses what only admins could watch.
+      if (disabled === true || password !== undefined || role !== undefined) await services.connections.recheck();
       const changed = Object.keys(request.body).filter((key) => key !== 'password');
       await audit.record({
         actor: currentUser(request).username,
@@ -77,10 +79,17 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
 
   app.get(
     '/api/admin/audit',
-    { config: { access: 'admin' }, schema: { tags: ['admin'], summary: 'The audit log, newest first; filter by actor or action, page with `before`', querystring: AuditQuery, response: { 200: AuditList, ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['admin'], summary: 'The audit log, newest first; filter by actor, action and time (`since`, `until`), page with `before`', querystring: AuditQuery, response: { 200: AuditList, ...errors } } },
     async (request) => {
-      const { actor, action, limit = 100, before } = request.query;
-      const rows = await audit.list({ limit, ...(actor && { actor }), ...(action && { action }), ...(before !== undefined && { before }) });
+      const { actor, action, limit = 100, before, since, until } = request.query;
+      const rows = await audit.list({
+        limit,
+        ...(actor && { actor }),
+        ...(action && { action }),
+        ...(before !== undefined && { before }),
+        ...(since !== undefined && { since: epochOf(since, 'querystring.since') }),
+        ...(until !== undefined && { until: epochOf(until, 'querystring.until') }),
+      });
       return {
         events: rows.map((row) => ({
           id: Number(row.id),
@@ -95,3 +104,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
   );
 };
+
+/** A date-time the schema admitted as milliseconds; the few it admits that JavaScript cannot read (a leap second) are refused by name. */
+function epochOf(value: string, path: string): number {
+  const epoch = Date.parse(value);
+  if (Number.isNaN(epoch)) throw validationError([{ path, message: 'is not a time labhub can read; use e.g. 2025-01-31T12:00:00Z' }]);
+  return epoch;
+}

@@ -14,7 +14,6 @@ import {
   UpdateLabRequest,
   ValidateLabRequest,
 } from '../../../common/lab/api.js';
-import { LabhubError } from '../../errors.js';
 import { currentUser } from '../../http/access.js';
 import { toLabDetail, toLabSummary, toLabVersionInfo } from '../../labs/views.js';
 import type { Services } from '../../services.js';
@@ -25,13 +24,13 @@ function canAuthor(request: FastifyRequest): boolean {
 }
 
 export const labRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { labs, audit } = services;
+  const { labs, audit, labVisibility } = services;
   const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
   app.get(
     '/api/labs',
-    { config: { access: 'user' }, schema: { tags: ['labs'], summary: 'The catalog: every lab, valid or broken', response: { 200: LabList, ...errors } } },
-    async (request) => ({ labs: (await labs.list()).map((entry) => toLabSummary(entry, canAuthor(request))) }),
+    { config: { access: 'user' }, schema: { tags: ['labs'], summary: 'The catalog: every lab the caller may see (labs limited to groups show to their members), valid or broken', response: { 200: LabList, ...errors } } },
+    async (request) => ({ labs: (await labVisibility.filter(currentUser(request), await labs.list())).map((entry) => toLabSummary(entry, canAuthor(request))) }),
   );
 
   app.post(
@@ -50,8 +49,7 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       schema: { tags: ['labs'], summary: 'One lab with its machines and instructions', params: LabParams, response: { 200: LabResponse, ...errors } },
     },
     async (request) => {
-      const entry = await labs.get(request.params.lab);
-      if (!entry) throw notFound(request.params.lab);
+      const entry = await labVisibility.assertCanSee(currentUser(request), await labs.get(request.params.lab), request.params.lab);
       return { lab: toLabDetail(entry, canAuthor(request)) };
     },
   );
@@ -124,7 +122,3 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
     },
   );
 };
-
-function notFound(name: string) {
-  return new LabhubError('LABHUB_NOT_FOUND', `There is no lab "${name}".`);
-}

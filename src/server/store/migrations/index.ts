@@ -6,6 +6,9 @@ import { labs } from './003-labs.js';
 import { instances } from './004-instances.js';
 import { stepProgress } from './005-step-progress.js';
 import { installation } from './006-installation.js';
+import { groups } from './007-groups.js';
+import { shares } from './008-shares.js';
+import { quotas } from './009-quotas.js';
 
 /** Every migration in order. Names are permanent: never rename or edit one that has shipped; add a new one. */
 export function allMigrations(dialect: Dialect): Record<string, Migration> {
@@ -16,5 +19,8 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '004-instances': instances(dialect),
     '005-step-progress': stepProgress(dialect),
     '006-installation': installation(dialect),
+    '007-groups': groups(dialect),
+    '008-shares': shares(dialect),
+    '009-quotas': quotas(dialect),
   };
 }

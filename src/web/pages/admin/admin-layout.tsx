@@ -9,6 +9,15 @@ export default function AdminLayout() {
         <NavLink to="/admin/users" className="subnav__link">
           Users
         </NavLink>
+        <NavLink to="/admin/groups" className="subnav__link">
+          Groups
+        </NavLink>
+        <NavLink to="/admin/usage" className="subnav__link">
+          Usage
+        </NavLink>
+        <NavLink to="/admin/audit" className="subnav__link">
+          Audit log
+        </NavLink>
       </nav>
       <Outlet />
     </>

@@ -53,7 +53,8 @@ export function PowerActions({ instance, power, yours }: { instance: Instance; p
   const run = usePowerRunner(power);
   const [confirming, setConfirming] = useState<Confirming>(null);
   const actions = isBusy(instance) ? [] : actionsByStatus[instance.status];
-  if (instance.status === 'deleting') return null;
+  if (instance.status === 'deleting' || instance.access === 'view') return null;
+  const manages = instance.access === 'owner' || instance.access === 'admin';
 
   return (
     <>
@@ -74,10 +75,12 @@ export function PowerActions({ instance, power, yours }: { instance: Instance; p
             </Button>
           );
         })}
-        <Button size="small" variant="secondary" className="button--danger-text" onClick={() => setConfirming('delete')}>
-          <TrashIcon size={16} />
-          Delete
-        </Button>
+        {manages && (
+          <Button size="small" variant="secondary" className="button--danger-text" onClick={() => setConfirming('delete')}>
+            <TrashIcon size={16} />
+            Delete
+          </Button>
+        )}
       </div>
       {confirming === 'reset' && (
         <ConfirmDialog

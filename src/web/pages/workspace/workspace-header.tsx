@@ -1,10 +1,13 @@
 import { Link } from 'react-router-dom';
+import { Button } from '../../components/button.js';
 import type { Instance } from '../../../common/instances.js';
-import { BookIcon } from '../../components/icons.js';
+import { useState } from 'react';
+import { BookIcon, ShareIcon } from '../../components/icons.js';
 import { InstanceStatusBadge, progressText } from '../../components/instance-status.js';
 import { useDocumentTitle } from '../../hooks/use-document-title.js';
 import { formatDateTime, formatRelative } from '../../format.js';
 import { PowerActions, type PowerMutation } from './power-actions.js';
+import { ShareDialog } from './share-dialog.js';
 import { TimeLeft } from './time-limits.js';
 
 export interface WorkspaceHeaderProps {
@@ -18,6 +21,8 @@ export interface WorkspaceHeaderProps {
 export function WorkspaceHeader({ instance, yours, power, instructions }: WorkspaceHeaderProps) {
   useDocumentTitle(instance.lab.title);
   const progress = progressText(instance);
+  const [sharing, setSharing] = useState(false);
+  const manages = instance.access === 'owner' || instance.access === 'admin';
   return (
     <header className="workspace-header">
       <div className="workspace-header__identity">
@@ -31,7 +36,9 @@ export function WorkspaceHeader({ instance, yours, power, instructions }: Worksp
             {instance.status === 'failed' ? statusSentence(instance) : (progress ?? statusSentence(instance))}
           </span>
           <span className="workspace-header__meta">
-            {yours ? 'Your instance' : `Instance of ${instance.owner}`} of <Link to={`/labs/${encodeURIComponent(instance.lab.name)}`}>{instance.lab.name}</Link>, version {instance.lab.version} · started{' '}
+            {yours ? 'Your instance' : `Instance of ${instance.owner}`}
+            {instance.access === 'view' && <strong className="workspace-header__access"> (you are watching: input is off)</strong>}
+            {instance.access === 'control' && <strong className="workspace-header__access"> (shared with you)</strong>} of <Link to={`/labs/${encodeURIComponent(instance.lab.name)}`}>{instance.lab.name}</Link>, version {instance.lab.version} · started{' '}
             <time dateTime={instance.createdAt} title={formatDateTime(instance.createdAt)}>
               {formatRelative(instance.createdAt)}
             </time>
@@ -41,6 +48,13 @@ export function WorkspaceHeader({ instance, yours, power, instructions }: Worksp
       <div className="workspace-header__actions">
         <TimeLeft instance={instance} />
         <PowerActions instance={instance} power={power} yours={yours} />
+        {manages && (
+          <Button size="small" variant="secondary" onClick={() => setSharing(true)}>
+            <ShareIcon size={16} />
+            Share
+          </Button>
+        )}
+        {sharing && <ShareDialog instance={instance} onClose={() => setSharing(false)} />}
         <button
           type="button"
           className={instructions.shown ? 'button button--small button--secondary toggle-button toggle-button--on' : 'button button--small button--secondary toggle-button'}

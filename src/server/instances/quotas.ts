@@ -1,0 +1,123 @@
+import type { Kysely } from 'kysely';
+import type { NormalizedLab } from '../../common/lab/normalized.js';
+import { formatBytes } from '../../common/lab/quantities.js';
+import { LabhubError } from '../errors.js';
+import type { Database } from '../store/schema.js';
+import type { InstanceRow } from '../store/instances.js';
+
+/** What one user may have at once: instances (running, paused or stopped), and the cpu and memory of the running and paused ones. */
+export interface Quota {
+  instances: number;
+  cpuMillis: number;
+  memoryBytes: number;
+}
+
+export type Usage = Quota;
+
+/** A group's raise of the default quota; null keeps the default. */
+export interface GroupQuota {
+  instances: number | null;
+  cpuMillis: number | null;
+  memoryBytes: number | null;
+}
+
+/**
+ * Per-user quotas (issue #8): defaults from the configuration, raised per group (a member gets
+ * the most generous value any of their groups gives, field by field). Usage is worked out from
+ * the instances in the store, so every replica sees the same.
+ */
+export class QuotaService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly defaults: Quota,
+  ) {}
+
+  async quotaOf(userId: string): Promise<Quota> {
+    const raises = await this.db
+      .selectFrom('group_quotas')
+      .innerJoin('group_members', 'group_members.group_id', 'group_quotas.group_id')
+      .select(['group_quotas.instances', 'group_quotas.cpu_millis', 'group_quotas.memory_bytes'])
+      .where('group_members.user_id', '=', userId)
+      .execute();
+    const most = (field: number, values: Array<number | null>) => Math.max(field, ...values.filter((v): v is number => v !== null));
+    return {
+      instances: most(this.defaults.instances, raises.map((r) => r.instances)),
+      cpuMillis: most(this.defaults.cpuMillis, raises.map((r) => r.cpu_millis)),
+      memoryBytes: most(this.defaults.memoryBytes, raises.map((r) => (r.memory_bytes === null ? null : Number(r.memory_bytes)))),
+    };
+  }
+
+  async usageOf(userId: string): Promise<Usage> {
+    const rows = await this.db.selectFrom('instances').select(['id', 'desired', 'lab_snapshot']).where('owner_id', '=', userId).where('desired', '!=', 'deleted').execute();
+    return usageOf(rows);
+  }
+
+  /**
+   * Refuses (409, naming the limit, the quota and the current usage) what would take the user
+   * over their quota: a new instance of `lab` (`adding: 'instance'`), or starting a stopped one
+   * (`adding: 'resources'`, its own id left out of the usage).
+   */
+  async assertRoom(userId: string, lab: NormalizedLab, adding: { instance: true } | { resourcesOf: string }): Promise<void> {
+    const [quota, rows] = await Promise.all([
+      this.quotaOf(userId),
+      this.db.selectFrom('instances').select(['id', 'desired', 'lab_snapshot']).where('owner_id', '=', userId).where('desired', '!=', 'deleted').execute(),
+    ]);
+    const usage = usageOf('resourcesOf' in adding ? rows.filter((row) => row.id !== adding.resourcesOf) : rows);
+    const needs = resourcesOf(lab);
+    if ('instance' in adding && usage.instances + 1 > quota.instances) {
+      throw refusal('instances', `You have ${usage.instances} instance${usage.instances === 1 ? '' : 's'} and your quota is ${quota.instances}; delete one you no longer need first.`, quota.instances, usage.instances, 1);
+    }
+    if (usage.cpuMillis + needs.cpuMillis > quota.cpuMillis) {
+      throw refusal('cpu', `This lab needs ${cpu(needs.cpuMillis)} CPU; your running instances use ${cpu(usage.cpuMillis)} of your ${cpu(quota.cpuMillis)}. Stop or delete one first.`, quota.cpuMillis, usage.cpuMillis, needs.cpuMillis);
+    }
+    if (usage.memoryBytes + needs.memoryBytes > quota.memoryBytes) {
+      throw refusal('memory', `This lab needs ${formatBytes(needs.memoryBytes)} of memory; your running instances use ${formatBytes(usage.memoryBytes)} of your ${formatBytes(quota.memoryBytes)}. Stop or delete one first.`, quota.memoryBytes, usage.memoryBytes, needs.memoryBytes);
+    }
+  }
+
+  /** Sets (or with all fields null, removes) a group's raise. */
+  async setGroupQuota(groupId: string, quota: GroupQuota, now = Date.now()): Promise<void> {
+    if (quota.instances === null && quota.cpuMillis === null && quota.memoryBytes === null) {
+      await this.db.deleteFrom('group_quotas').where('group_id', '=', groupId).execute();
+      return;
+    }
+    const row = { group_id: groupId, instances: quota.instances, cpu_millis: quota.cpuMillis, memory_bytes: quota.memoryBytes, updated_at: now };
+    await this.db
+      .insertInto('group_quotas')
+      .values(row)
+      .onConflict((oc) => oc.column('group_id').doUpdateSet({ instances: row.instances, cpu_millis: row.cpu_millis, memory_bytes: row.memory_bytes, updated_at: now }))
+      .execute();
+  }
+
+  /** Every group's raise, by group id. */
+  async groupQuotas(): Promise<Map<string, GroupQuota>> {
+    const rows = await this.db.selectFrom('group_quotas').selectAll().execute();
+    return new Map(rows.map((row) => [row.group_id, { instances: row.instances, cpuMillis: row.cpu_millis, memoryBytes: row.memory_bytes === null ? null : Number(row.memory_bytes) }]));
+  }
+}
+
+type UsageRow = Pick<InstanceRow, 'desired' | 'lab_snapshot'>;
+
+function usageOf(rows: UsageRow[]): Usage {
+  const usage: Usage = { instances: rows.length, cpuMillis: 0, memoryBytes: 0 };
+  for (const row of rows) {
+    // A stopped instance keeps its disks but holds no cpu or memory.
+    if (row.desired !== 'running' && row.desired !== 'paused') continue;
+    const needs = resourcesOf(JSON.parse(row.lab_snapshot) as NormalizedLab);
+    usage.cpuMillis += needs.cpuMillis;
+    usage.memoryBytes += needs.memoryBytes;
+  }
+  return usage;
+}
+
+function resourcesOf(lab: NormalizedLab): { cpuMillis: number; memoryBytes: number } {
+  return lab.machines.reduce((sum, machine) => ({ cpuMillis: sum.cpuMillis + machine.resources.cpuMillis, memoryBytes: sum.memoryBytes + machine.resources.memoryBytes }), { cpuMillis: 0, memoryBytes: 0 });
+}
+
+function cpu(millis: number): string {
+  return `${Number((millis / 1000).toFixed(2))}`;
+}
+
+function refusal(limit: 'instances' | 'cpu' | 'memory', message: string, max: number, current: number, requested: number): LabhubError {
+  return new LabhubError('LABHUB_LIMIT_REACHED', message, { details: { limit: `quota.${limit}`, max, current, requested } });
+}

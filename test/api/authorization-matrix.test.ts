@@ -1,0 +1,355 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import type { RouteEntry } from '../../src/server/http/access.js';
+import { LocalRuntime } from '../../src/server/runtime/local/local-runtime.js';
+import { dataDir, engineSocket } from '../runtime-conformance/local-target.js';
+import { testApp, type TestApp } from '../support/app.js';
+
+/**
+ * The authorization matrix (issue #8), generated from the route table: every route labhub
+ * registers, for every kind of caller, must answer as its policy below says. A route without a
+ * policy fails the test, so a new route cannot be missed.
+ */
+
+const roles = ['anonymous', 'owner', 'other', 'viewer', 'controller', 'author', 'admin'] as const;
+type Role = (typeof roles)[number];
+
+/** What a caller may do: declared per route below. */
+type Policy =
+  /** anyone, logged in or not */
+  | 'public'
+  /** any logged-in user */
+  | 'user'
+  | 'author'
+  | 'admin'
+  /** the fixture instance: see it (owner, admin, share grantees, the lab's authors) */
+  | 'watch'
+  /** use it (owner, admin, control share) */
+  | 'use'
+  /** manage it (owner, admin) */
+  | 'manage';
+
+/** What the caller gets: `ok` is anything but 401, 403 and 404 (the route ran, or refused for reasons other than who asked). */
+type Outcome = 'ok' | 401 | 403 | 404;
+
+const expected: Record<Policy, Record<Role, Outcome>> = {
+  public: { anonymous: 'ok', owner: 'ok', other: 'ok', viewer: 'ok', controller: 'ok', author: 'ok', admin: 'ok' },
+  user: { anonymous: 401, owner: 'ok', other: 'ok', viewer: 'ok', controller: 'ok', author: 'ok', admin: 'ok' },
+  author: { anonymous: 401, owner: 403, other: 403, viewer: 403, controller: 403, author: 'ok', admin: 'ok' },
+  admin: { anonymous: 401, owner: 403, other: 403, viewer: 403, controller: 403, author: 403, admin: 'ok' },
+  // The fixture lab comes from a file: it has no recorded authors, so every author may watch its instances.
+  watch: { anonymous: 401, owner: 'ok', other: 404, viewer: 'ok', controller: 'ok', author: 'ok', admin: 'ok' },
+  use: { anonymous: 401, owner: 'ok', other: 404, viewer: 403, controller: 'ok', author: 403, admin: 'ok' },
+  manage: { anonymous: 401, owner: 'ok', other: 404, viewer: 403, controller: 403, author: 403, admin: 'ok' },
+};
+
+/** The fixture values that fill a route's parameters. */
+interface Fixture {
+  id: string;
+}
+
+interface Case {
+  policy: Policy;
+  /** The concrete path (parameters filled in) and body, when the pattern alone is not enough. */
+  request?: (fixture: Fixture) => { url?: string; body?: unknown };
+  /** The same outcome for every caller, where the route does not depend on who asks. */
+  outcomes?: Outcome;
+  /** Runs before each call by a role the policy allows: recreates what the call uses up. */
+  prepare?: (fixture: Fixture, t: TestApp) => Promise<Partial<Fixture>>;
+}
+
+const matrixLab = 'matrix';
+const group = 'class-a';
+
+/** Every route's policy, by `METHOD url` exactly as registered. */
+const policies: Record<string, Case> = {
+  // System and the web app.
+  'GET /healthz': { policy: 'public' },
+  'GET /metrics': { policy: 'public' },
+  'GET /api/openapi.json': { policy: 'public' },
+  'GET /api/schema/lab.json': { policy: 'public' },
+
+  // Sessions and single sign-on.
+  // A body that fails validation: a wrong password would count as 401.
+  'POST /api/auth/login': { policy: 'public', request: () => ({ body: { username: 'nobody' } }) },
+  'POST /api/auth/logout': { policy: 'public', request: () => ({ body: {} }) },
+  'GET /api/auth/config': { policy: 'public' },
+  // Single sign-on is not configured here: 404 for everyone alike (test/api/oidc.test.ts covers it configured).
+  'GET /api/auth/oidc/login': { policy: 'public', outcomes: 404 },
+  'GET /api/auth/oidc/callback': { policy: 'public', outcomes: 404 },
+  'GET /api/me': { policy: 'user' },
+  'GET /api/me/quota': { policy: 'user' },
+
+  // Labs.
+  'GET /api/labs': { policy: 'user' },
+  'GET /api/labs/:lab': { policy: 'user', request: () => ({ url: `/api/labs/${matrixLab}` }) },
+  'POST /api/labs': { policy: 'author', request: () => ({ body: { yaml: 'not: a lab' } }) },
+  'POST /api/labs/validate': { policy: 'author', request: () => ({ body: { yaml: 'not: a lab' } }) },
+  'PUT /api/labs/:lab': { policy: 'author', request: () => ({ url: `/api/labs/${matrixLab}`, body: { yaml: 'not: a lab' } }) },
+  'DELETE /api/labs/:lab': { policy: 'author', request: () => ({ url: `/api/labs/${matrixLab}` }) },
+  'GET /api/labs/:lab/versions': { policy: 'author', request: () => ({ url: `/api/labs/${matrixLab}/versions` }) },
+  'GET /api/labs/:lab/versions/:version': { policy: 'author', request: () => ({ url: `/api/labs/${matrixLab}/versions/1` }) },
+  'GET /api/labs/:lab/progress': { policy: 'author', request: () => ({ url: `/api/labs/${matrixLab}/progress` }) },
+
+  // Instances.
+  'POST /api/instances': { policy: 'user', request: () => ({ body: {} }) },
+  'GET /api/instances': { policy: 'user' },
+  'GET /api/instances/:id': { policy: 'watch' },
+  'POST /api/instances/:id/extend': { policy: 'use' },
+  'POST /api/instances/:id/:action': { policy: 'use', request: ({ id }) => ({ url: `/api/instances/${id}/resume` }) },
+  'DELETE /api/instances/:id': {
+    policy: 'manage',
+    // Each allowed delete gets an instance of its own to delete.
+    prepare: async (_fixture, t) => ({ id: await startInstance(t, 'owner') }),
+  },
+  'GET /api/instances/:id/steps': { policy: 'watch' },
+  'POST /api/instances/:id/steps/:n/check': { policy: 'use', request: ({ id }) => ({ url: `/api/instances/${id}/steps/1/check` }) },
+  'GET /api/instances/:id/shares': { policy: 'manage' },
+  'POST /api/instances/:id/shares': { policy: 'manage', request: () => ({ body: { username: 'spare', access: 'view' } }) },
+  'DELETE /api/instances/:id/shares/:username': {
+    policy: 'manage',
+    request: ({ id }) => ({ url: `/api/instances/${id}/shares/spare` }),
+    prepare: async (fixture, t) => {
+      await call(t, 'owner', 'POST', `/api/instances/${fixture.id}/shares`, { username: 'spare', access: 'view' });
+      return {};
+    },
+  },
+
+  // Gateway: terminals, desktops, apps (path mode).
+  'GET /api/instances/:id/machines/:machine/terminal': { policy: 'watch', request: ({ id }) => ({ url: `/api/instances/${id}/machines/box/terminal` }) },
+  'GET /api/instances/:id/machines/:machine/vnc': { policy: 'watch', request: ({ id }) => ({ url: `/api/instances/${id}/machines/box/vnc` }) },
+  'GET /apps/:id/:machine/:port': { policy: 'use', request: ({ id }) => ({ url: `/apps/${id}/box/8080` }) },
+  'GET /apps/:id/:machine/:port/*': { policy: 'use', request: ({ id }) => ({ url: `/apps/${id}/box/8080/index.html` }) },
+  'POST /apps/:id/:machine/:port/*': { policy: 'use', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form`, body: {} }) },
+  'PUT /apps/:id/:machine/:port/*': { policy: 'use', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form`, body: {} }) },
+  'PATCH /apps/:id/:machine/:port/*': { policy: 'use', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form`, body: {} }) },
+  'DELETE /apps/:id/:machine/:port/*': { policy: 'use', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form` }) },
+  'OPTIONS /apps/:id/:machine/:port/*': { policy: 'use', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form` }) },
+  // Apps on their own subdomain (LABHUB_APPS_DOMAIN): the way in from labhub's origin.
+  'GET /api/apps/open': { policy: 'use', request: ({ id }) => ({ url: `/api/apps/open?instance=${id}&machine=box&port=8080` }) },
+
+  // Administration.
+  'GET /api/admin/users': { policy: 'admin' },
+  'POST /api/admin/users': { policy: 'admin', request: () => ({ body: { username: 'x' } }) },
+  'PATCH /api/admin/users/:username': { policy: 'admin', request: () => ({ url: '/api/admin/users/spare', body: { displayName: 'Spare' } }) },
+  'GET /api/admin/audit': { policy: 'admin' },
+  'GET /api/admin/usage': { policy: 'admin' },
+  'GET /api/admin/quotas': { policy: 'admin' },
+  'GET /api/admin/groups': { policy: 'admin' },
+  'POST /api/admin/groups': { policy: 'admin', request: () => ({ body: { name: 'Not A Valid Name' } }) },
+  'GET /api/admin/groups/:group': { policy: 'admin', request: () => ({ url: `/api/admin/groups/${group}` }) },
+  'DELETE /api/admin/groups/:group': {
+    policy: 'admin',
+    request: () => ({ url: '/api/admin/groups/doomed' }),
+    prepare: async (_fixture, t) => {
+      await call(t, 'admin', 'POST', '/api/admin/groups', { name: 'doomed' });
+      return {};
+    },
+  },
+  'POST /api/admin/groups/:group/members': { policy: 'admin', request: () => ({ url: `/api/admin/groups/${group}/members`, body: { username: 'spare' } }) },
+  'DELETE /api/admin/groups/:group/members/:username': { policy: 'admin', request: () => ({ url: `/api/admin/groups/${group}/members/spare` }) },
+  'PUT /api/admin/groups/:group/quota': { policy: 'admin', request: () => ({ url: `/api/admin/groups/${group}/quota`, body: { instances: 5 } }) },
+};
+
+const users: Record<Exclude<Role, 'anonymous'>, 'user' | 'author' | 'admin'> = { owner: 'user', other: 'user', viewer: 'user', controller: 'user', author: 'author', admin: 'admin' };
+const cookies = new Map<Role, string>();
+
+async function call(t: TestApp, role: Role, method: string, url: string, body?: unknown): Promise<{ status: number; body: string }> {
+  const cookie = cookies.get(role);
+  const response = await t.app.inject({
+    method: method as 'GET',
+    url,
+    headers: { origin: t.config.publicUrl, ...(cookie && { cookie }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { payload: JSON.stringify(body) }),
+  });
+  return { status: response.statusCode, body: response.body };
+}
+
+async function startInstance(t: TestApp, role: Role): Promise<string> {
+  const created = await call(t, role, 'POST', '/api/instances', { lab: matrixLab });
+  assert.equal(created.status, 201, created.body);
+  return (JSON.parse(created.body) as { instance: { id: string } }).instance.id;
+}
+
+function outcomeOf(status: number): Outcome {
+  return status === 401 || status === 403 || status === 404 ? status : 'ok';
+}
+
+/** The status a WebSocket upgrade gets: 101 (`ok`) or the refusal's. */
+function upgrade(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+    ws.once('error', reject);
+  });
+}
+
+const appsDomain = 'apps.labhub.test';
+
+for (const mode of ['apps in path mode', 'apps on their own subdomains'] as const) describe(`authorization matrix (${mode}): every route × anonymous, owner, other user, viewer, controller, author, admin`, { timeout: 900_000 }, () => {
+  let t: TestApp;
+  let runtime: LocalRuntime;
+  let labsDir: string;
+  let fixture: Fixture;
+  let base: string;
+  const instances: string[] = [];
+
+  before(async () => {
+    labsDir = mkdtempSync(path.join(tmpdir(), 'labhub-matrix-'));
+    writeFileSync(
+      path.join(labsDir, `${matrixLab}.yaml`),
+      `apiVersion: labhub.io/v1
+kind: Lab
+metadata: { name: ${matrixLab}, title: Matrix }
+spec:
+  limits: { maxInstancesPerUser: 10 }
+  machines:
+    - { name: box, type: container, image: labhub/desktop, resources: { cpu: 0.5, memory: 512Mi }, access: [terminal, desktop, { http: 8080 }] }
+  instructions:
+    - title: One
+      body: Nothing to do.
+      check: { machine: box, run: "true" }
+`,
+    );
+    runtime = new LocalRuntime({ engineSocket, dataDir });
+    const apps: Record<string, string> = mode === 'apps on their own subdomains' ? { LABHUB_APPS_DOMAIN: appsDomain } : {};
+    t = await testApp('sqlite', { runtime, env: { LABHUB_LABS_DIR: labsDir, LABHUB_QUOTA_INSTANCES: '20', LABHUB_QUOTA_CPU: '20', LABHUB_QUOTA_MEMORY: '64Gi', ...apps } });
+    cookies.set('admin', await t.adminCookie());
+    for (const [role, kind] of Object.entries(users)) if (role !== 'admin') cookies.set(role as Role, await t.userCookie(role, kind));
+    await t.userCookie('spare');
+    assert.equal((await call(t, 'admin', 'POST', '/api/admin/groups', { name: group })).status, 201);
+    fixture = { id: await startInstance(t, 'owner') };
+    instances.push(fixture.id);
+    assert.equal((await call(t, 'owner', 'POST', `/api/instances/${fixture.id}/shares`, { username: 'viewer', access: 'view' })).status, 201);
+    assert.equal((await call(t, 'owner', 'POST', `/api/instances/${fixture.id}/shares`, { username: 'controller', access: 'control' })).status, 201);
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `ws://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    // The fixture runs before the gateway rows connect to it.
+    for (const deadline = Date.now() + 240_000; ; ) {
+      const seen = JSON.parse((await call(t, 'owner', 'GET', `/api/instances/${fixture.id}`)).body) as { instance: { status: string; message: string } };
+      if (seen.instance.status === 'running') break;
+      assert.ok(seen.instance.status !== 'failed' && Date.now() < deadline, `the fixture did not start: ${seen.instance.message}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  });
+
+  after(async () => {
+    for (const id of instances) await call(t, 'admin', 'DELETE', `/api/instances/${id}`);
+    for (const id of instances) await runtime.destroy(id);
+    await t.close();
+    rmSync(labsDir, { recursive: true, force: true });
+  });
+
+  const key = (route: RouteEntry) => `${route.method} ${route.url}`;
+  /** The web app's built files (one route each): public, and nothing else may hide among them. */
+  const isStaticFile = (route: RouteEntry) => route.method === 'GET' && route.access === undefined && !route.url.includes(':') && !route.url.includes('*') && !/^\/(api|apps)\//.test(route.url);
+  const routes = () => t.app.routeTable.filter((route) => !route.hostConstrained);
+  const policyOf = (route: RouteEntry): Case | undefined => policies[key(route)] ?? (isStaticFile(route) ? { policy: 'public' } : undefined);
+
+  test('every route has a policy, and the policy agrees with the access the route declares', () => {
+    const missing = routes().filter((route) => !policyOf(route)).map(key);
+    assert.deepEqual(missing, [], 'routes without a policy in the matrix: add them to `policies`');
+    // Each mode has the app routes of its own; every other policy must match a route.
+    const otherMode = (name: string) => (mode === 'apps in path mode' ? name === 'GET /api/apps/open' : / \/apps\//.test(name));
+    const stale = Object.keys(policies).filter((name) => !otherMode(name) && !routes().some((route) => key(route) === name));
+    assert.deepEqual(stale, [], 'policies of routes that no longer exist');
+    const declared: Record<Policy, string> = { public: 'public', user: 'user', author: 'author', admin: 'admin', watch: 'user', use: 'user', manage: 'user' };
+    for (const route of routes()) {
+      const policy = policyOf(route)?.policy;
+      if (policy && route.access !== undefined) assert.equal(route.access, declared[policy], `${key(route)} declares ${route.access} but its policy is ${policy}`);
+    }
+  });
+
+  test('every REST route answers each caller as its policy says', async () => {
+    const wrong: string[] = [];
+    for (const route of routes().filter((r) => !r.websocket)) {
+      const policyCase = policyOf(route);
+      if (!policyCase) continue;
+      for (const role of roles) {
+        // Logging out would end the session the rest of the matrix uses: that row logs in afresh.
+        if (key(route) === 'POST /api/auth/logout' && role !== 'anonymous') continue;
+        let current = fixture;
+        if (policyCase.prepare && expected[policyCase.policy][role] === 'ok') {
+          current = { ...fixture, ...(await policyCase.prepare(fixture, t)) };
+          if (current.id !== fixture.id) instances.push(current.id);
+        }
+        const { url = route.url.replace(':id', current.id), body } = policyCase.request?.(current) ?? {};
+        const response = await call(t, role, route.method, url, body ?? (['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined));
+        const want = policyCase.outcomes ?? expected[policyCase.policy][role];
+        if (outcomeOf(response.status) !== want) wrong.push(`${key(route)} as ${role}: ${response.status}, expected ${want} (${response.body.slice(0, 120)})`);
+        // An app route that got past authorization finds nothing listening in the box: 503 says so.
+        const appDown = route.url.startsWith('/apps/') && response.status === 503;
+        assert.ok(response.status < 500 || appDown, `${key(route)} as ${role}: ${response.status} ${response.body.slice(0, 200)}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  test('logging out ends only the caller’s own session', async () => {
+    const cookie = await t.login('other', 'other-password');
+    const out = await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie, origin: t.config.publicUrl } });
+    assert.equal(out.statusCode, 204);
+    assert.equal((await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie } })).statusCode, 401);
+    assert.equal((await call(t, 'other', 'GET', '/api/me')).status, 200);
+  });
+
+  test('every WebSocket path answers each caller as its policy says, and refuses foreign or null Origin', async () => {
+    const wrong: string[] = [];
+    for (const route of routes().filter((r) => r.websocket)) {
+      const policyCase = policyOf(route);
+      if (!policyCase) continue;
+      const { url = route.url } = policyCase.request?.(fixture) ?? {};
+      for (const role of roles) {
+        const cookie = cookies.get(role);
+        const status = await upgrade(`${base}${url}`, { origin: t.config.publicUrl, ...(cookie && { cookie }) });
+        const want = expected[policyCase.policy][role];
+        if (outcomeOf(status) !== want) wrong.push(`${key(route)} as ${role}: ${status}, expected ${want}`);
+        if (role !== 'anonymous') {
+          for (const origin of ['http://evil.test', 'null']) {
+            const foreign = await upgrade(`${base}${url}`, { origin, cookie: cookie ?? '' });
+            if (foreign !== 403) wrong.push(`${key(route)} as ${role} from Origin ${origin}: ${foreign}, expected 403`);
+          }
+        }
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  test("an app's own host serves nobody on labhub's session cookie alone, and none of labhub's own routes answers there", { skip: mode === 'apps in path mode' ? 'no app hosts in path mode' : false }, async () => {
+    const hostRoutes = t.app.routeTable.filter((route) => route.hostConstrained && !route.websocket);
+    assert.deepEqual(hostRoutes.map(key).sort(), ['DELETE /__labhub-app-host/*', 'GET /__labhub-app-host/*', 'GET /__labhub-app-host/__labhub/ticket', 'OPTIONS /__labhub-app-host/*', 'PATCH /__labhub-app-host/*', 'POST /__labhub-app-host/*', 'PUT /__labhub-app-host/*']);
+    const host = `8080-box-${fixture.id}.${appsDomain}`;
+    // Paths as a browser on the app's host would ask for them, labhub's own among them: all are the app's.
+    const probes = [
+      ['GET', '/__labhub/ticket'],
+      ['GET', '/index.html'],
+      ['GET', '/api/me'],
+      ['GET', '/healthz'],
+      ['GET', '/assets/app.js'],
+      ['POST', '/api/auth/logout'],
+      ['PUT', '/form'],
+      ['PATCH', '/form'],
+      ['DELETE', '/form'],
+      ['OPTIONS', '/form'],
+    ] as const;
+    const wrong: string[] = [];
+    for (const [method, url] of probes) {
+      for (const role of roles) {
+        const cookie = cookies.get(role);
+        const response = await t.app.inject({ method, url, headers: { host, origin: `http://${host}`, ...(cookie && { cookie }) } });
+        const toTicket = response.statusCode === 302 && String(response.headers.location).startsWith(`${t.config.publicUrl}/api/apps/open?`);
+        if (!toTicket && response.statusCode !== 401) wrong.push(`${method} ${url} on the app host as ${role}: ${response.statusCode} ${response.body.slice(0, 100)}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+});
