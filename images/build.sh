@@ -2,12 +2,14 @@
 # images/build.sh — build labhub's base images from Debian packages (no registry).
 #
 #   images/build.sh NAME [--force] [--out DIR]   build one image (skipped when up to date)
-#   images/build.sh --list                       print the image names
+#   images/build.sh --list [--all]               print the image names (--all: also those
+#                                                built on request only, marked as such)
 #   images/build.sh --check NAME [--out DIR]     exit 0 if NAME is up to date, 1 if not
 #
 # NAME: labhub/shell, labhub/desktop, labhub/vm-launcher (podman images) or
 # tiny (VM disk, written to ${LABHUB_DATA_DIR:-./data}/images/ or --out DIR;
-# --out is ignored for podman images).
+# --out is ignored for podman images). Built on request only (not in --list):
+# debian (VM disk: Debian with systemd, cloud-init and a graphical session).
 #
 # A build is keyed by the sha256 of its recipe (the image's folder, the folders
 # it builds on and images/lib/). Container images carry it as the label
@@ -27,16 +29,19 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/common.sh"
 
 IMAGES=(labhub/shell labhub/desktop labhub/vm-launcher tiny)
+# built only when asked for by name: not in --list (the default set that the quick
+# start, `labhub images build` and selftest.sh build), shown by --list --all
+ON_REQUEST=(debian)
 
 usage() {
-  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}" >&2
   exit 2
 }
 
 # recipe folder of an image name (labhub/shell -> shell; shell is accepted too)
 recipe_dir() {
   local n
-  for n in "${IMAGES[@]}"; do
+  for n in "${IMAGES[@]}" "${ON_REQUEST[@]}"; do
     if [[ $1 == "$n" || $1 == "${n#labhub/}" || $1 == "localhost/$n" ]]; then
       printf '%s\n' "${n#labhub/}"
       return
@@ -48,15 +53,19 @@ recipe_dir() {
 canonical_name() {
   local d
   d=$(recipe_dir "$1")
-  if [[ $d == tiny ]]; then printf 'tiny\n'; else printf 'labhub/%s\n' "$d"; fi
+  case $d in
+    tiny | debian) printf '%s\n' "$d" ;;
+    *) printf 'labhub/%s\n' "$d" ;;
+  esac
 }
 
-mode=build force=0 name='' out=''
+mode=build force=0 name='' out='' all=0
 while (($#)); do
   case $1 in
     --list) mode=list ;;
     --check) mode=check ;;
     --force) force=1 ;;
+    --all) all=1 ;;
     --out) out=${2:?--out needs a directory}; shift ;;
     --out=*) out=${1#--out=} ;;
     -h | --help) usage ;;
@@ -68,6 +77,7 @@ done
 
 if [[ $mode == list ]]; then
   printf '%s\n' "${IMAGES[@]}"
+  if ((all)); then printf '%s (built on request)\n' "${ON_REQUEST[@]}"; fi
   exit 0
 fi
 [[ -n $name ]] || usage
@@ -82,12 +92,23 @@ RECIPE=$(recipe_dir "$name")
 # RECIPE_KEEP_MAN, RECIPE_CHANGES (podman import --change instructions) and an
 # optional recipe_customize ROOT; for VM disks RECIPE_FILES (written to the
 # output dir, the disk <recipe>.qcow2 first) and recipe_build OUTDIR HASH.
+# RECIPE_UNHASHED: files of the recipe folder that are not part of the image
+# (a check script), left out of the hash so that changing them rebuilds nothing.
 RECIPE_KIND='' RECIPE_FILES=() RECIPE_BASES=() RECIPE_PACKAGES=() RECIPE_CHANGES=() RECIPE_KEEP_MAN=0 RECIPE_ESTIMATE='a few minutes'
+RECIPE_UNHASHED=()
 recipe_customize() { :; }
 # shellcheck source=/dev/null
 source "$LABHUB_IMAGES_DIR/$RECIPE/recipe.sh"
 
-HASH=$(recipe_hash lib "$RECIPE" "${RECIPE_BASES[@]}")
+HASH_PATHS=(lib "$RECIPE" "${RECIPE_BASES[@]}")
+if ((${#RECIPE_UNHASHED[@]})); then
+  # the folder's files one by one (recipe_hash hashes them as it would in the folder)
+  HASH_PATHS=(lib "${RECIPE_BASES[@]}")
+  unhashed=()
+  for f in "${RECIPE_UNHASHED[@]}"; do unhashed+=(! -path "$RECIPE/$f"); done
+  while IFS= read -r -d '' f; do HASH_PATHS+=("$f"); done < <(cd "$LABHUB_IMAGES_DIR" && find "$RECIPE" -type f "${unhashed[@]}" -print0)
+fi
+HASH=$(recipe_hash "${HASH_PATHS[@]}")
 
 if [[ $RECIPE_KIND == vmdisk ]]; then
   OUT_DIR=${out:-${LABHUB_DATA_DIR:-./data}/images}

@@ -11,8 +11,15 @@ import { VmDisks, type BaseDisk } from './vm/disks.js';
 /** The images labhub can build itself from Debian packages (images/build.sh). */
 export const buildableImages = ['labhub/shell', 'labhub/desktop', 'labhub/vm-launcher'] as const;
 
-/** The VM disks labhub can build itself, with the files each writes to `<dataDir>/images/`. */
-export const buildableDisks: Readonly<Record<string, readonly string[]>> = { tiny: ['tiny.qcow2', 'tiny.vmlinuz', 'tiny.initrd'] };
+/**
+ * The VM disks labhub can build itself, with the files each writes to `<dataDir>/images/`. `debian`
+ * is not part of the default set (`labhub images build`) but, like `tiny`, is built on first use:
+ * a few minutes, reported as progress.
+ */
+export const buildableDisks: Readonly<Record<string, readonly string[]>> = {
+  tiny: ['tiny.qcow2', 'tiny.vmlinuz', 'tiny.initrd'],
+  debian: ['debian.qcow2', 'debian.vmlinuz', 'debian.initrd'],
+};
 
 export const imagesDir = fileURLToPath(new URL('../../../../images/', import.meta.url));
 
@@ -56,7 +63,7 @@ export class ImageBuilder {
 
   /**
    * Makes sure the VM disk `name` is in `<dataDir>/images/` and returns it; builds labhub's
-   * own disks (`tiny`) on first use. Throws RuntimeError `bad_plan` naming the machine for
+   * own disks (`tiny`, `debian`) on first use. Throws RuntimeError `bad_plan` naming the machine for
    * any other missing disk.
    */
   async ensureDisk(name: string, onProgress: (message: string) => void, machine: string): Promise<BaseDisk> {
