@@ -74,7 +74,8 @@ describe('workspace', { timeout: 900_000 }, () => {
     for (const file of ['shell.yaml', 'desktop.yaml', 'mixed.yaml']) copyFileSync(path.join(demoLabs, file), path.join(labsDir, file));
     writeFileSync(path.join(labsDir, 'unsafe-notes.yaml'), unsafeLab);
     writeFileSync(path.join(labsDir, 'short-session.yaml'), shortLab);
-    server = await startServer({ env: { LABHUB_LABS_DIR: labsDir } });
+    // One learner starts many instances here: a quota as large as the tests need.
+    server = await startServer({ env: { LABHUB_LABS_DIR: labsDir, LABHUB_QUOTA_INSTANCES: '20', LABHUB_QUOTA_CPU: '32', LABHUB_QUOTA_MEMORY: '64Gi' } });
     browser = await launchBrowser();
     await createUser(server, 'lena', 'user');
   });

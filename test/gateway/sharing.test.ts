@@ -40,6 +40,19 @@ describe('sharing: view and control grants, view-only input dropped server-side,
     return ws;
   };
 
+  /** The owner's terminal once it answers: the first exec session of a container that just started may end at once under load, and a browser would reconnect. */
+  const workingTerminal = async (who: Client) => {
+    for (let attempt = 1; ; attempt++) {
+      const ws = await open(who, shellId, 'shell', 'terminal');
+      const out = collect(ws);
+      ws.send(Buffer.from('echo READY$((1+1))\r'));
+      const answered = await Promise.race([out.until(/READY2/, 30_000).then(() => true, () => false), new Promise<boolean>((resolve) => ws.once('close', () => resolve(false)))]);
+      if (answered) return { ws, out };
+      ws.terminate();
+      assert.ok(attempt < 3, 'the terminal never answered');
+    }
+  };
+
   before(async () => {
     server = await startServer({ env: { LABHUB_LABS_DIR: labsDir } });
     admin = await client(server, 'admin', server.adminPassword);
@@ -83,12 +96,12 @@ describe('sharing: view and control grants, view-only input dropped server-side,
     assert.equal((await bob.api('DELETE', `/api/instances/${shellId}`)).status, 403);
     assert.equal((await bob.api('GET', `/api/instances/${shellId}/shares`)).status, 403);
 
-    const owner = await open(ann, shellId, 'shell', 'terminal');
-    const ownerOut = collect(owner);
+    const { ws: owner, out: ownerOut } = await workingTerminal(ann);
     const viewer = await open(bob, shellId, 'shell', 'terminal');
     const viewerOut = collect(viewer);
+    await viewerOut.until(/READY2/, 10_000);
     owner.send(Buffer.from('echo OWNER$((2+3))\r'));
-    await viewerOut.until(/OWNER5/, 60_000);
+    await viewerOut.until(/OWNER5/);
     // The viewer types and resizes; then the owner types a second marker. When it arrives, whatever the viewer sent would have been echoed before it.
     viewer.send(Buffer.from('echo VIEWER$((4+4))\r'));
     viewer.send(JSON.stringify({ type: 'resize', cols: 33, rows: 11 }));
@@ -123,7 +136,12 @@ describe('sharing: view and control grants, view-only input dropped server-side,
 
   test('a viewer of a desktop gets the screen through the handshake, and input it cannot parse closes it', async () => {
     assert.equal((await ann.api('POST', `/api/instances/${desktopId}/shares`, { username: 'bob', access: 'view' })).status, 201);
-    const screen = await readScreen(createWebSocketStream(await open(bob, desktopId, 'desktop', 'vnc')));
+    // A desktop that has just started may still be a blank screen for a moment.
+    let screen = await readScreen(createWebSocketStream(await open(bob, desktopId, 'desktop', 'vnc')));
+    for (let attempt = 1; screen.colours <= 1 && attempt < 20; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      screen = await readScreen(createWebSocketStream(await open(bob, desktopId, 'desktop', 'vnc')));
+    }
     assert.ok(screen.width > 0 && screen.colours > 1, `a real framebuffer: ${JSON.stringify({ width: screen.width, colours: screen.colours })}`);
     const viewer = await open(bob, desktopId, 'desktop', 'vnc');
     const gone = closed(viewer);
