@@ -2,7 +2,6 @@ import http from 'node:http';
 import type {} from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WebSocket } from 'ws';
-import type { NormalizedLab } from '../../common/lab/normalized.js';
 import { LabhubError } from '../errors.js';
 import { currentUser } from '../http/access.js';
 import { assertUpgradeOrigin } from '../http/origin.js';
@@ -15,6 +14,7 @@ import type { InstanceAccess } from '../../common/instances.js';
 import type { AuditRepository } from '../store/audit.js';
 import type { GatewayConnections } from './connections.js';
 import { closeCodes, relayMessages } from './relay.js';
+import { labOf } from '../instances/snapshot.js';
 
 /** Headers that belong to one hop and must not be forwarded (RFC 9110 §7.6.1). */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
@@ -93,7 +93,7 @@ export async function appRoutes(app: FastifyInstance, deps: AppRouteDeps): Promi
   /** Checks that `user` may use the app (watchers may not: an app takes input) and that the lab declares it; 404 otherwise. */
   const authorize = async (user: UserRow, id: string, machine: string, port: number): Promise<InstanceAccess> => {
     const { row, access } = await instances.authorize(id, user, 'use');
-    const lab = JSON.parse(row.lab_snapshot) as NormalizedLab;
+    const lab = labOf(row);
     const declared = lab.machines.find((m) => m.name === machine)?.access.some((access) => typeof access === 'object' && access.http === port);
     if (!declared) throw new LabhubError('LABHUB_NOT_FOUND', `Machine "${machine}" offers no app on port ${port}.`);
     return access;

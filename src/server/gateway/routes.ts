@@ -2,7 +2,6 @@ import type {} from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { InstanceAccess } from '../../common/instances.js';
-import type { NormalizedLab } from '../../common/lab/normalized.js';
 import { LabhubError } from '../errors.js';
 import { currentUser } from '../http/access.js';
 import { assertUpgradeOrigin } from '../http/origin.js';
@@ -13,6 +12,7 @@ import type { ActivityTracker } from './activity.js';
 import { closeCodes, relay } from './relay.js';
 import { RfbViewOnlyFilter } from './rfb-view-only.js';
 import type { TerminalSessions } from './terminal-sessions.js';
+import { labOf } from '../instances/snapshot.js';
 
 
 const keepaliveMs = 30_000;
@@ -45,7 +45,7 @@ export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Pr
     assertUpgradeOrigin(request, services.config.publicUrl);
     const { id, machine } = request.params as MachineParams;
     const { row, access } = await instances.authorize(id, currentUser(request), 'watch');
-    const lab = JSON.parse(row.lab_snapshot) as NormalizedLab;
+    const lab = labOf(row);
     const offered = lab.machines.find((m) => m.name === machine)?.access.includes(kind);
     if (!offered) throw new LabhubError('LABHUB_NOT_FOUND', `Machine "${machine}" has no ${kind} in this instance.`);
     granted.set(request, access);

@@ -9,6 +9,7 @@ import type { UserRow } from '../store/users.js';
 import type { InstanceAccessPolicy, InstanceUse } from './access.js';
 import type { QuotaService } from './quotas.js';
 import { planFor } from './plan.js';
+import { labOf } from './snapshot.js';
 
 /** Where the service finds labs: the catalog, which knows file and store labs and their versions. */
 export interface LabResolver {
@@ -242,7 +243,7 @@ export class InstanceService {
 }
 
 function snapshotOf(row: InstanceRow): NormalizedLab {
-  return JSON.parse(row.lab_snapshot) as NormalizedLab;
+  return labOf(row);
 }
 
 function machinesOf(row: InstanceRow): StoredMachine[] {

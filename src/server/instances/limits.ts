@@ -1,6 +1,6 @@
-import type { NormalizedLab } from '../../common/lab/normalized.js';
 import type { ActivityTracker } from '../gateway/activity.js';
 import type { InstanceRow } from '../store/instances.js';
+import { labOf } from './snapshot.js';
 
 /**
  * When a running instance stops for inactivity: its idle timeout after the last input or
@@ -9,7 +9,7 @@ import type { InstanceRow } from '../store/instances.js';
  */
 export function idleDeadline(row: InstanceRow, activity: ActivityTracker): number | null {
   if (row.status !== 'running' || row.desired !== 'running') return null;
-  const idleMs = (JSON.parse(row.lab_snapshot) as NormalizedLab).limits.idleTimeoutSeconds * 1000;
+  const idleMs = labOf(row).limits.idleTimeoutSeconds * 1000;
   if (idleMs <= 0 || activity.connections(row.id) > 0) return null;
   return Math.max(activity.lastActivity(row.id) ?? 0, row.updated_at) + idleMs;
 }

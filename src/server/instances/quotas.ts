@@ -4,6 +4,7 @@ import { formatBytes } from '../../common/lab/quantities.js';
 import { LabhubError } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import type { InstanceRow } from '../store/instances.js';
+import { labOf } from './snapshot.js';
 
 /** What one user may have at once: instances (running, paused or stopped), and the cpu and memory of the running and paused ones. */
 export interface Quota {
@@ -103,7 +104,7 @@ function usageOf(rows: UsageRow[]): Usage {
   for (const row of rows) {
     // A stopped instance keeps its disks but holds no cpu or memory.
     if (row.desired !== 'running' && row.desired !== 'paused') continue;
-    const needs = resourcesOf(JSON.parse(row.lab_snapshot) as NormalizedLab);
+    const needs = resourcesOf(labOf(row));
     usage.cpuMillis += needs.cpuMillis;
     usage.memoryBytes += needs.memoryBytes;
   }

@@ -6,6 +6,7 @@ import { RuntimeError, type ExecResult, type Runtime } from '../runtime/runtime.
 import type { InstanceRow } from '../store/instances.js';
 import type { StepProgressRepository } from '../store/step-progress.js';
 import { KeyedQueue, runThroughConsole, type ConsoleSource } from './console-check.js';
+import { labOf } from './snapshot.js';
 
 const maxOutputBytes = 4096;
 
@@ -86,10 +87,6 @@ export class StepService {
   private async passedSteps(row: InstanceRow): Promise<Map<number, number>> {
     return (await this.deps.progress.passed([row.id])).get(row.id) ?? new Map<number, number>();
   }
-}
-
-export function labOf(row: InstanceRow): NormalizedLab {
-  return JSON.parse(row.lab_snapshot) as NormalizedLab;
 }
 
 function isGated(lab: NormalizedLab): boolean {
