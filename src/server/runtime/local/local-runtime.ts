@@ -49,6 +49,37 @@ const settleMs = 300;
  * container machine and one launcher container per VM machine (QEMU inside: vm/), talking
  * the Docker Engine API so Podman and Docker both work.
  */
+/** How long a container's shell may take to print its first output, and how many sessions are tried. */
+const terminalStartMs = 15_000;
+const terminalAttempts = 3;
+
+/**
+ * Whether `stream` yields output within `timeoutMs` (false when it ends first). The output is put
+ * back, so whoever reads the stream next gets it; the stream is left paused, as it was given.
+ */
+function hasOutput(stream: Duplex, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onReadable = () => {
+      const chunk = stream.read() as Buffer | null;
+      if (chunk === null) return;
+      stream.unshift(chunk);
+      done(true);
+    };
+    const onEnd = () => done(false);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    const done = (answer: boolean) => {
+      clearTimeout(timer);
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      stream.off('close', onEnd);
+      resolve(answer);
+    };
+    stream.on('readable', onReadable);
+    stream.once('end', onEnd);
+    stream.once('close', onEnd);
+  });
+}
+
 export class LocalRuntime implements Runtime {
   readonly name = 'local' as const;
   private engine: Promise<Docker> | undefined;
@@ -266,6 +297,20 @@ export class LocalRuntime implements Runtime {
     const docker = await this.docker();
     const info = await this.runningContainer(docker, ref);
     if (isLauncherImage(info.Config.Image)) return this.vms.openTerminal(info.State.Pid);
+    // A shell prints its prompt at once. Under load, an engine exec session right after a
+    // container started has been seen to stay silent (or end) without one: such a session is
+    // dropped and opened again, so that nobody gets a terminal that never answers.
+    for (let attempt = 1; ; attempt++) {
+      const channel = await this.openShell(docker, ref, size);
+      if (await hasOutput(channel.stream, terminalStartMs)) return channel;
+      channel.stream.destroy();
+      if (attempt === terminalAttempts) throw new RuntimeError('failed', `The terminal of "${ref.machine}" did not start: its shell printed nothing within ${terminalStartMs / 1000} s, ${terminalAttempts} times.`, { machine: ref.machine });
+      this.options.log?.warn({ instance: ref.instanceId, machine: ref.machine, attempt }, 'terminal session printed nothing; opening another');
+    }
+  }
+
+  /** An engine exec session running the machine's login shell on a PTY of `size`. */
+  private async openShell(docker: Docker, ref: MachineRef, size: TermSize): Promise<TerminalChannel> {
     const exec = await docker.getContainer(containerName(ref.instanceId, ref.machine)).exec({
       Cmd: ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi'],
       Env: ['TERM=xterm-256color', 'COLORTERM=truecolor'],
