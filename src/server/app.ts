@@ -101,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     users,
     sessions,
     connections: new GatewayConnections(sessions, users, instanceRepository, access, app.log),
-    quotas: new QuotaService(store.db, { instances: config.quotaInstances, cpuMillis: config.quotaCpuMillis, memoryBytes: config.quotaMemoryBytes }),
+    quotas: new QuotaService(store.db, store.dialect, { instances: config.quotaInstances, cpuMillis: config.quotaCpuMillis, memoryBytes: config.quotaMemoryBytes }),
     audit: new AuditRepository(store.db),
     loginLimiter: new LoginLimiter(deps.loginLimits, clock),
     cookieName: https ? '__Host-labhub_session' : 'labhub_session',

@@ -92,6 +92,14 @@ for (const dialect of dialects) {
       assert.deepEqual((await call('GET', '/api/admin/quotas', admin)).body.groups, [{ group: 'staff', quota: { instances: 3, cpu: null, memoryBytes: null } }]);
     });
 
+    test('simultaneous starts cannot both take the last free place', async () => {
+      const rush = await t.userCookie('rush');
+      const starts = await Promise.all(Array.from({ length: 6 }, () => call('POST', '/api/instances', rush, { lab: 'half' })));
+      for (const started of starts) if (started.status === 201) created.push(started.body.instance.id);
+      assert.deepEqual(starts.map((started) => started.status).sort(), [201, 201, 409, 409, 409, 409], 'the quota of 2 instances holds');
+      assert.equal((await call('GET', '/api/instances', rush)).body.instances.length, 2);
+    });
+
     test('bad quota changes name the field; only admins may make them', async () => {
       const badCpu = await call('PUT', '/api/admin/groups/staff/quota', admin, { cpu: 'lots' });
       assert.equal(badCpu.status, 400);

@@ -78,7 +78,7 @@ describe('reconciler', { timeout: 600_000 }, () => {
     ownerId = (await users.create({ username: 'learner', role: 'user', passwordHash: null }))!.id;
     const labs = { resolve: async () => ({ lab, version: 1 }) };
     const access = new InstanceAccessPolicy(new ShareRepository(fresh.store.db), new LabRepository(fresh.store.db));
-    const quotas = new QuotaService(fresh.store.db, { instances: 100, cpuMillis: 100_000, memoryBytes: 1024 ** 4 });
+    const quotas = new QuotaService(fresh.store.db, fresh.store.dialect, { instances: 100, cpuMillis: 100_000, memoryBytes: 1024 ** 4 });
     service = new InstanceService(repo, runtime, labs, users, fresh.store.installation, access, quotas, pino({ level: 'silent' }), clock);
     reconciler = new Reconciler(service, runtime, activity, fresh.store.installation, pino({ level: 'silent' }), clock, { intervalMs: 3600_000, orphanGraceMs: 60_000 });
   });

@@ -4,7 +4,7 @@ import type { NormalizedLab } from '../../common/lab/normalized.js';
 import { LabhubError } from '../errors.js';
 import { newInstanceId } from '../runtime/naming.js';
 import { RuntimeError, type MachineObservation, type Progress, type Runtime } from '../runtime/runtime.js';
-import type { InstanceRepository, InstanceRow } from '../store/instances.js';
+import { InstanceRepository, type InstanceRow } from '../store/instances.js';
 import type { UserRow } from '../store/users.js';
 import type { InstanceAccessPolicy, InstanceUse } from './access.js';
 import type { QuotaService } from './quotas.js';
@@ -61,13 +61,6 @@ export class InstanceService {
 
   async create(user: UserRow, labName: string): Promise<InstanceRow> {
     const { lab, version } = await this.labs.resolve(labName);
-    const active = await this.instances.countActive(user.id, lab.name);
-    if (active >= lab.limits.maxInstancesPerUser) {
-      throw new LabhubError('LABHUB_LIMIT_REACHED', `You already have ${active} instance${active === 1 ? '' : 's'} of "${lab.title}", and the lab allows ${lab.limits.maxInstancesPerUser} per person.`, {
-        details: { limit: 'maxInstancesPerUser', max: lab.limits.maxInstancesPerUser, current: active },
-      });
-    }
-    await this.quotas.assertRoom(user.id, lab, { instance: true });
     const now = this.now();
     const row: InstanceRow = {
       id: newInstanceId(),
@@ -83,7 +76,17 @@ export class InstanceService {
       updated_at: now,
       expires_at: expiryFrom(now, lab),
     };
-    await this.instances.insert(row);
+    // The lab's own limit and the user's quota are checked in the transaction that records the instance.
+    await this.quotas.withRoom(user.id, lab, { instance: true }, async (trx) => {
+      const instances = new InstanceRepository(trx);
+      const active = await instances.countActive(user.id, lab.name);
+      if (active >= lab.limits.maxInstancesPerUser) {
+        throw new LabhubError('LABHUB_LIMIT_REACHED', `You already have ${active} instance${active === 1 ? '' : 's'} of "${lab.title}", and the lab allows ${lab.limits.maxInstancesPerUser} per person.`, {
+          details: { limit: 'maxInstancesPerUser', max: lab.limits.maxInstancesPerUser, current: active },
+        });
+      }
+      await instances.insert(row);
+    });
     this.enqueue(row.id, () => this.converge(row.id));
     return row;
   }
@@ -125,8 +128,6 @@ export class InstanceService {
     if (action === 'pause' && !this.runtime.capabilities().pause) throw new LabhubError('LABHUB_CONFLICT', 'This runtime cannot pause machines.');
     const desired: Desired = action === 'stop' ? 'stopped' : action === 'pause' ? 'paused' : 'running';
     const lab = snapshotOf(row);
-    // Turning a stopped instance back on takes cpu and memory again: from its owner's quota.
-    if (desired === 'running' && row.desired === 'stopped') await this.quotas.assertRoom(row.owner_id, lab, { resourcesOf: row.id });
     const changes: Partial<InstanceRow> = {
       desired,
       status: transitions[desired].during,
@@ -134,7 +135,9 @@ export class InstanceService {
       // A start after a stop is a new session with the whole time limit.
       ...(action === 'start' && row.status === 'stopped' && { expires_at: expiryFrom(this.now(), lab) }),
     };
-    await this.instances.update(row.id, changes, this.now());
+    // Turning a stopped instance back on takes cpu and memory again: from its owner's quota.
+    if (desired === 'running' && row.desired === 'stopped') await this.quotas.withRoom(row.owner_id, lab, { resourcesOf: row.id }, (trx) => new InstanceRepository(trx).update(row.id, changes, this.now()));
+    else await this.instances.update(row.id, changes, this.now());
     this.enqueue(row.id, () => this.converge(row.id, { reset: action === 'reset', ...(reason && { reason }) }));
     return { ...row, ...changes };
   }

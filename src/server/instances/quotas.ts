@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { NormalizedLab } from '../../common/lab/normalized.js';
 import { formatBytes } from '../../common/lab/quantities.js';
 import { LabhubError } from '../errors.js';
+import type { Dialect } from '../store/dialect.js';
 import type { Database } from '../store/schema.js';
 import type { InstanceRow } from '../store/instances.js';
 import { labOf } from './snapshot.js';
@@ -30,11 +31,12 @@ export interface GroupQuota {
 export class QuotaService {
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
     readonly defaults: Quota,
   ) {}
 
-  async quotaOf(userId: string): Promise<Quota> {
-    const raises = await this.db
+  async quotaOf(userId: string, db: Kysely<Database> = this.db): Promise<Quota> {
+    const raises = await db
       .selectFrom('group_quotas')
       .innerJoin('group_members', 'group_members.group_id', 'group_quotas.group_id')
       .select(['group_quotas.instances', 'group_quotas.cpu_millis', 'group_quotas.memory_bytes'])
@@ -54,14 +56,25 @@ export class QuotaService {
   }
 
   /**
-   * Refuses (409, naming the limit, the quota and the current usage) what would take the user
-   * over their quota: a new instance of `lab` (`adding: 'instance'`), or starting a stopped one
-   * (`adding: 'resources'`, its own id left out of the usage).
+   * Runs `write` (which records the new or restarted instance) only if it keeps the user within
+   * their quota: a new instance of `lab` (`adding: {instance}`), or starting a stopped one
+   * (`adding: {resourcesOf}`, its own resources left out of the usage); else refuses with 409,
+   * naming the limit, the quota and the current usage. Check and write are one transaction, the
+   * user's row locked on PostgreSQL (SQLite runs transactions one at a time), so simultaneous
+   * starts cannot both take the last free place.
    */
-  async assertRoom(userId: string, lab: NormalizedLab, adding: { instance: true } | { resourcesOf: string }): Promise<void> {
+  async withRoom<T>(userId: string, lab: NormalizedLab, adding: { instance: true } | { resourcesOf: string }, write: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+      await this.assertRoom(trx, userId, lab, adding);
+      return write(trx);
+    });
+  }
+
+  private async assertRoom(db: Kysely<Database>, userId: string, lab: NormalizedLab, adding: { instance: true } | { resourcesOf: string }): Promise<void> {
     const [quota, rows] = await Promise.all([
-      this.quotaOf(userId),
-      this.db.selectFrom('instances').select(['id', 'desired', 'lab_snapshot']).where('owner_id', '=', userId).where('desired', '!=', 'deleted').execute(),
+      this.quotaOf(userId, db),
+      db.selectFrom('instances').select(['id', 'desired', 'lab_snapshot']).where('owner_id', '=', userId).where('desired', '!=', 'deleted').execute(),
     ]);
     const usage = usageOf('resourcesOf' in adding ? rows.filter((row) => row.id !== adding.resourcesOf) : rows);
     const needs = resourcesOf(lab);
