@@ -74,10 +74,13 @@ export class SessionService {
   async activeUsers(tokens: string[]): Promise<Map<string, UserRow>> {
     const byHash = new Map(tokens.filter((token) => /^[A-Za-z0-9_-]{43}$/.test(token)).map((token) => [hashToken(token), token]));
     const now = this.now();
+    const sessions = (await this.sessions.findMany([...byHash.keys()])).filter((session) => session.expires_at > now && session.last_seen_at + this.policy.idleMs > now);
+    const users = new Map((await this.users.findByIds([...new Set(sessions.map((session) => session.user_id))])).map((user) => [user.id, user]));
     const active = new Map<string, UserRow>();
-    for (const session of await this.sessions.withUsers([...byHash.keys()])) {
+    for (const session of sessions) {
       const token = byHash.get(session.id_hash);
-      if (token && session.expires_at > now && session.last_seen_at + this.policy.idleMs > now && session.user.disabled !== 1) active.set(token, session.user);
+      const user = users.get(session.user_id);
+      if (token && user && user.disabled !== 1) active.set(token, user);
     }
     return active;
   }

@@ -36,23 +36,29 @@ export class QuotaService {
   ) {}
 
   async quotaOf(userId: string, db: Kysely<Database> = this.db): Promise<Quota> {
-    const raises = await db
-      .selectFrom('group_quotas')
-      .innerJoin('group_members', 'group_members.group_id', 'group_quotas.group_id')
-      .select(['group_quotas.instances', 'group_quotas.cpu_millis', 'group_quotas.memory_bytes'])
-      .where('group_members.user_id', '=', userId)
-      .execute();
+    return this.quotaFrom(await raisesOf(db, [userId]));
+  }
+
+  /** The defaults, raised field by field by the most generous of `raises`. */
+  private quotaFrom(raises: GroupQuota[]): Quota {
     const most = (field: number, values: Array<number | null>) => Math.max(field, ...values.filter((v): v is number => v !== null));
     return {
       instances: most(this.defaults.instances, raises.map((r) => r.instances)),
-      cpuMillis: most(this.defaults.cpuMillis, raises.map((r) => r.cpu_millis)),
-      memoryBytes: most(this.defaults.memoryBytes, raises.map((r) => (r.memory_bytes === null ? null : Number(r.memory_bytes)))),
+      cpuMillis: most(this.defaults.cpuMillis, raises.map((r) => r.cpuMillis)),
+      memoryBytes: most(this.defaults.memoryBytes, raises.map((r) => r.memoryBytes)),
     };
   }
 
   async usageOf(userId: string): Promise<Usage> {
-    const rows = await this.db.selectFrom('instances').select(['id', 'desired', 'lab_snapshot']).where('owner_id', '=', userId).where('desired', '!=', 'deleted').execute();
-    return usageOf(rows);
+    return usageOf(await activeInstancesOf(this.db, [userId]));
+  }
+
+  /** The quota and usage of many users in two queries (the admins' usage page). */
+  async overview(userIds: string[]): Promise<Map<string, { quota: Quota; usage: Usage }>> {
+    const [raises, rows] = await Promise.all([raisesOf(this.db, userIds), activeInstancesOf(this.db, userIds)]);
+    const raisesBy = groupBy(raises, (raise) => raise.user_id);
+    const rowsBy = groupBy(rows, (row) => row.owner_id);
+    return new Map(userIds.map((id) => [id, { quota: this.quotaFrom(raisesBy.get(id) ?? []), usage: usageOf(rowsBy.get(id) ?? []) }]));
   }
 
   /**
@@ -72,10 +78,7 @@ export class QuotaService {
   }
 
   private async assertRoom(db: Kysely<Database>, userId: string, lab: NormalizedLab, adding: { instance: true } | { resourcesOf: string }): Promise<void> {
-    const [quota, rows] = await Promise.all([
-      this.quotaOf(userId, db),
-      db.selectFrom('instances').select(['id', 'desired', 'lab_snapshot']).where('owner_id', '=', userId).where('desired', '!=', 'deleted').execute(),
-    ]);
+    const [quota, rows] = await Promise.all([this.quotaOf(userId, db), activeInstancesOf(db, [userId])]);
     const usage = usageOf('resourcesOf' in adding ? rows.filter((row) => row.id !== adding.resourcesOf) : rows);
     const needs = resourcesOf(lab);
     if ('instance' in adding && usage.instances + 1 > quota.instances) {
@@ -111,6 +114,36 @@ export class QuotaService {
 }
 
 type UsageRow = Pick<InstanceRow, 'desired' | 'lab_snapshot'>;
+
+/** `Map.groupBy`, which Node 20 does not have yet. */
+function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
+/** The instances of these users that are not being deleted. */
+function activeInstancesOf(db: Kysely<Database>, userIds: string[]): Promise<Array<Pick<InstanceRow, 'id' | 'owner_id' | 'desired' | 'lab_snapshot'>>> {
+  if (userIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('instances').select(['id', 'owner_id', 'desired', 'lab_snapshot']).where('owner_id', 'in', userIds).where('desired', '!=', 'deleted').execute();
+}
+
+/** The raises the groups of these users give them. */
+async function raisesOf(db: Kysely<Database>, userIds: string[]): Promise<Array<GroupQuota & { user_id: string }>> {
+  if (userIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('group_quotas')
+    .innerJoin('group_members', 'group_members.group_id', 'group_quotas.group_id')
+    .select(['group_members.user_id', 'group_quotas.instances', 'group_quotas.cpu_millis', 'group_quotas.memory_bytes'])
+    .where('group_members.user_id', 'in', userIds)
+    .execute();
+  return rows.map((row) => ({ user_id: row.user_id, instances: row.instances, cpuMillis: row.cpu_millis, memoryBytes: row.memory_bytes === null ? null : Number(row.memory_bytes) }));
+}
 
 function usageOf(rows: UsageRow[]): Usage {
   const usage: Usage = { instances: rows.length, cpuMillis: 0, memoryBytes: 0 };

@@ -1,6 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SessionsTable } from './schema.js';
-import type { UserRow } from './users.js';
 
 export type SessionRow = Selectable<SessionsTable>;
 
@@ -16,20 +15,11 @@ export class SessionRepository {
     return this.db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
   }
 
-  /** The sessions among these hashes that still exist, with their users (one query per 500). */
-  async withUsers(idHashes: string[]): Promise<Array<SessionRow & { user: UserRow }>> {
-    const found: Array<SessionRow & { user: UserRow }> = [];
+  /** The sessions among these hashes that still exist (one query per 500). */
+  async findMany(idHashes: string[]): Promise<SessionRow[]> {
+    const found: SessionRow[] = [];
     for (let i = 0; i < idHashes.length; i += 500) {
-      const rows = await this.db
-        .selectFrom('sessions')
-        .innerJoin('users', 'users.id', 'sessions.user_id')
-        .selectAll('sessions')
-        .select(['users.username', 'users.display_name', 'users.email', 'users.role', 'users.password_hash', 'users.disabled', 'users.created_at as user_created_at', 'users.updated_at as user_updated_at'])
-        .where('sessions.id_hash', 'in', idHashes.slice(i, i + 500))
-        .execute();
-      for (const { username, display_name, email, role, password_hash, disabled, user_created_at, user_updated_at, ...session } of rows) {
-        found.push({ ...session, user: { id: session.user_id, username, display_name, email, role, password_hash, disabled, created_at: user_created_at, updated_at: user_updated_at } });
-      }
+      found.push(...(await this.db.selectFrom('sessions').selectAll().where('id_hash', 'in', idHashes.slice(i, i + 500)).execute()));
     }
     return found;
   }

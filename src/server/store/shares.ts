@@ -43,10 +43,4 @@ export class ShareRepository {
     const rows = await this.db.selectFrom('shares').select(['instance_id', 'access']).where('user_id', '=', userId).execute();
     return new Map(rows.map((row) => [row.instance_id, row.access]));
   }
-
-  /** Every current share among these instances (for re-checking open connections in one query). */
-  async among(instanceIds: string[]): Promise<ShareRow[]> {
-    if (instanceIds.length === 0) return [];
-    return this.db.selectFrom('shares').selectAll().where('instance_id', 'in', instanceIds).execute();
-  }
 }

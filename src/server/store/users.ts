@@ -33,6 +33,12 @@ export class UserRepository {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** The users of these ids that exist. */
+  findByIds(ids: string[]): Promise<UserRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+  }
+
   /** Usernames by user id, for the ids given. */
   async usernames(ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();

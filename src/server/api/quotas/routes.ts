@@ -33,12 +33,11 @@ export const quotaRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     { config: { access: 'admin' }, schema: { tags: ['quotas'], summary: "Every user's quota and usage", response: { 200: UsageList, ...errors } } },
     async () => {
       const all = await users.list();
-      const rows = await Promise.all(
-        all.map(async (user) => {
-          const [quota, usage] = await Promise.all([quotas.quotaOf(user.id), quotas.usageOf(user.id)]);
-          return { username: user.username, quota: view(quota), usage: view(usage) };
-        }),
-      );
+      const overview = await quotas.overview(all.map((user) => user.id));
+      const rows = all.flatMap((user) => {
+        const entry = overview.get(user.id);
+        return entry ? [{ username: user.username, quota: view(entry.quota), usage: view(entry.usage) }] : [];
+      });
       return { defaults: view(quotas.defaults), users: rows };
     },
   );

@@ -28,6 +28,7 @@ import { KubeApiError, type KubeApi, type KubeObject, type OpenedSocket } from '
 import { containerState, vmState, type StateWithMessage } from './machine-state.js';
 import { pathOf, resourceOf, resources, vmiSubresourcePath } from './resources.js';
 import { execStream, portForwardStream, rawStream } from './streams.js';
+import { ObservationQueue, OutputHead, settleAll, validatePlan, waitForOutput } from '../runtime-support.js';
 
 export interface KubeRuntimeOptions {
   api: KubeApi;
@@ -265,7 +266,7 @@ export class KubeRuntime implements Runtime {
     const exec = execStream(socket);
     // The session is attached once the shell has spoken (its prompt): a window size sent before its
     // process runs is dropped by container runtimes (as Podman does locally), and so may be early input.
-    await firstOutput(exec.stream, 5000);
+    await waitForOutput(exec.stream, 5000);
     let latest = size;
     const resize = async (next: TermSize) => {
       latest = next;
@@ -567,7 +568,7 @@ export class KubeRuntime implements Runtime {
     if (argv.length === 0) throw new RuntimeError('bad_plan', 'exec needs a command.', { machine });
     const socket = await this.connect(execPath(namespace, kubeMachineName(machine), argv, { stdin: false, tty: false }), ['v5.channel.k8s.io', 'v4.channel.k8s.io'], machine);
     const exec = execStream(socket);
-    const output = new OutputTail(options.maxOutputBytes ?? 64 * 1024);
+    const output = new OutputHead(options.maxOutputBytes ?? 64 * 1024);
     exec.stream.on('data', (chunk: Buffer) => output.push(chunk));
     exec.stream.on('error', () => {});
     let timer: NodeJS.Timeout | undefined;
@@ -633,24 +634,6 @@ class Caches {
   }
 }
 
-/** Resolves when `stream` has output waiting to be read (left in its buffer for the reader), or after `timeoutMs`. */
-function firstOutput(stream: Duplex, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      stream.off('readable', onReadable);
-      stream.off('close', done);
-      resolve();
-    };
-    const onReadable = () => {
-      if (stream.readableLength > 0) done();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    stream.on('readable', onReadable);
-    stream.on('close', done);
-  });
-}
-
 function instanceIdOf(namespace: NamespaceObject): string {
   return namespace.metadata?.annotations?.[labelKeys.instance] ?? namespace.metadata?.labels?.[labelKeys.instance] ?? '';
 }
@@ -659,43 +642,6 @@ function execPath(namespace: string, pod: string, argv: string[], { stdin, tty }
   const query = new URLSearchParams({ container: 'machine', stdout: 'true', stderr: String(!tty), stdin: String(stdin), tty: String(tty) });
   for (const arg of argv) query.append('command', arg);
   return `${pathOf(resources.pod, namespace, pod)}/exec?${query.toString()}`;
-}
-
-/** Keeps the first `limit` bytes of a command's output. */
-class OutputTail {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-  private truncated = false;
-  constructor(private readonly limit: number) {}
-
-  push(chunk: Buffer): void {
-    const room = this.limit - this.size;
-    if (chunk.length > room) this.truncated = true;
-    if (room <= 0) return;
-    const kept = chunk.subarray(0, room);
-    this.chunks.push(Buffer.from(kept));
-    this.size += kept.length;
-  }
-
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8') + (this.truncated ? '\n[output truncated]' : '');
-  }
-}
-
-function validatePlan(plan: InstancePlan): void {
-  if (plan.machines.length === 0) throw new RuntimeError('bad_plan', 'The plan has no machines.');
-  const seen = new Set<string>();
-  for (const machine of plan.machines) {
-    if (seen.has(machine.name)) throw new RuntimeError('bad_plan', `Two machines are named "${machine.name}".`);
-    seen.add(machine.name);
-  }
-}
-
-/** Waits for all, then throws the first failure (so no operation is left running unseen). */
-async function settleAll(operations: Promise<unknown>[]): Promise<void> {
-  const results = await Promise.allSettled(operations);
-  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed) throw failed.reason;
 }
 
 function asRuntimeError(error: unknown, machine?: string): RuntimeError {
@@ -709,29 +655,3 @@ function asRuntimeError(error: unknown, machine?: string): RuntimeError {
   return new RuntimeError('engine_unavailable', `The Kubernetes API cannot be reached: ${message}`, { cause: error, ...(machine && { machine }) });
 }
 
-/** An async iterable of observations fed by push(); it ends when `signal` aborts. */
-class ObservationQueue implements AsyncIterable<MachineObservation> {
-  private readonly items: MachineObservation[] = [];
-  private wake: (() => void) | undefined;
-
-  constructor(private readonly signal: AbortSignal) {
-    signal.addEventListener('abort', () => this.wake?.(), { once: true });
-  }
-
-  push(observation: MachineObservation): void {
-    this.items.push(observation);
-    this.wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<MachineObservation> {
-    while (!this.signal.aborted) {
-      const next = this.items.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
-    }
-  }
-}

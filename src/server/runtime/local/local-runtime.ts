@@ -30,6 +30,7 @@ import { connectInNamespace } from './port-relay.js';
 import type { BaseDisk } from './vm/disks.js';
 import { isLauncherImage } from './vm/launcher.js';
 import { VmLaunchers } from './vm/vm-launchers.js';
+import { ObservationQueue, settleAll, validatePlan, waitForOutput } from '../runtime-support.js';
 
 export interface LocalRuntimeOptions {
   /** The Docker-compatible API socket (Podman or Docker). */
@@ -52,33 +53,6 @@ const settleMs = 300;
 /** How long a container's shell may take to print its first output, and how many sessions are tried. */
 const terminalStartMs = 15_000;
 const terminalAttempts = 3;
-
-/**
- * Whether `stream` yields output within `timeoutMs` (false when it ends first). The output is put
- * back, so whoever reads the stream next gets it; the stream is left paused, as it was given.
- */
-function hasOutput(stream: Duplex, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onReadable = () => {
-      const chunk = stream.read() as Buffer | null;
-      if (chunk === null) return;
-      stream.unshift(chunk);
-      done(true);
-    };
-    const onEnd = () => done(false);
-    const timer = setTimeout(() => done(false), timeoutMs);
-    const done = (answer: boolean) => {
-      clearTimeout(timer);
-      stream.off('readable', onReadable);
-      stream.off('end', onEnd);
-      stream.off('close', onEnd);
-      resolve(answer);
-    };
-    stream.on('readable', onReadable);
-    stream.once('end', onEnd);
-    stream.once('close', onEnd);
-  });
-}
 
 export class LocalRuntime implements Runtime {
   readonly name = 'local' as const;
@@ -302,7 +276,7 @@ export class LocalRuntime implements Runtime {
     // dropped and opened again, so that nobody gets a terminal that never answers.
     for (let attempt = 1; ; attempt++) {
       const channel = await this.openShell(docker, ref, size);
-      if (await hasOutput(channel.stream, terminalStartMs)) return channel;
+      if (await waitForOutput(channel.stream, terminalStartMs)) return channel;
       channel.stream.destroy();
       if (attempt === terminalAttempts) throw new RuntimeError('failed', `The terminal of "${ref.machine}" did not start: its shell printed nothing within ${terminalStartMs / 1000} s, ${terminalAttempts} times.`, { machine: ref.machine });
       this.options.log?.warn({ instance: ref.instanceId, machine: ref.machine, attempt }, 'terminal session printed nothing; opening another');
@@ -499,49 +473,6 @@ interface CreatedObjects {
   network: boolean;
   /** VM overlays made by this apply (for machines that existed, or of an instance that stays). */
   overlays: string[];
-}
-
-/** Waits for all, then throws the first failure (so no operation is left running unseen). */
-async function settleAll(operations: Promise<unknown>[]): Promise<void> {
-  const results = await Promise.allSettled(operations);
-  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed) throw failed.reason;
-}
-
-/** An async iterable of observations fed by push(); it ends when `signal` aborts. */
-class ObservationQueue implements AsyncIterable<MachineObservation> {
-  private readonly items: MachineObservation[] = [];
-  private wake: (() => void) | undefined;
-
-  constructor(private readonly signal: AbortSignal) {
-    signal.addEventListener('abort', () => this.wake?.(), { once: true });
-  }
-
-  push(observation: MachineObservation): void {
-    this.items.push(observation);
-    this.wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<MachineObservation> {
-    while (!this.signal.aborted) {
-      const next = this.items.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
-    }
-  }
-}
-
-function validatePlan(plan: InstancePlan): void {
-  const seen = new Set<string>();
-  for (const machine of plan.machines) {
-    if (seen.has(machine.name)) throw new RuntimeError('bad_plan', `Two machines are named "${machine.name}".`);
-    seen.add(machine.name);
-  }
-  if (plan.machines.length === 0) throw new RuntimeError('bad_plan', 'The plan has no machines.');
 }
 
 interface EngineEvent {
