@@ -36,50 +36,9 @@ bad() { printf 'FAIL %s\n' "$*"; fails=$((fails + 1)); }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
-# serial PID T0 CMD... — wait for the tiny VM's prompt on its serial console (the
-# abstract socket @labhub-vm/serial in the network namespace of PID), print
-# "prompt <seconds since T0>", then run each CMD and print its output
-cat >"$TMP/serial.py" <<'EOF'
-import re, socket, sys, time
-sock, t0, cmds = "\0labhub-vm/serial", float(sys.argv[1]), sys.argv[2:]
-prompt = re.compile(rb"root@[^:\s]*:[^#\n]*# (\x1b\[6n)?$")
-end = time.time() + 60
-while True:
-    try:
-        s = socket.socket(socket.AF_UNIX); s.connect(sock); break
-    except OSError:
-        if time.time() > end: sys.exit("no serial socket")
-        time.sleep(0.02)
-s.settimeout(0.05)
-buf = b""
-def rd():
-    global buf
-    try:
-        c = s.recv(4096)
-    except socket.timeout:
-        return False
-    if not c: raise EOFError("serial closed")
-    buf += c
-    return True
-def until(t, poke=False):
-    end, last = time.time() + t, time.time()
-    while time.time() < end:
-        rd()
-        if prompt.search(buf[-300:]): return True
-        if poke and time.time() - last > 3: s.sendall(b"\r"); last = time.time()
-    return False
-if not until(60, poke=True): sys.exit("no prompt: " + buf.decode(errors="replace")[-500:])
-print("prompt %.2f" % (time.time() - t0), flush=True)
-for cmd in cmds:
-    q = time.time()
-    while time.time() - q < 0.3:
-        if rd(): q = time.time()
-    buf = b""
-    s.sendall(cmd.encode() + b"\r")
-    until(30)
-    print("\n".join(buf.decode(errors="replace").replace("\r", "").split("\n")[1:-1]), flush=True)
-EOF
-serial() { local pid=$1; shift; nsenter -t "$pid" -n python3 "$TMP/serial.py" "$@"; }
+# serial PID T0 CMD... — the tiny VM's serial console, through tools/serial-console.py in the
+# network namespace of PID
+serial() { local pid=$1; shift; nsenter -t "$pid" -n python3 "$HERE/tools/serial-console.py" "$@"; }
 vmpid() { "${P[@]}" inspect -f '{{.State.Pid}}' "$VM"; }
 
 echo "== build"

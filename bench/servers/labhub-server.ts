@@ -7,7 +7,6 @@
  * "loop-delay" it prints its event loop's delay since the last ask.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -20,6 +19,7 @@ import { InstanceRepository } from '../../src/server/store/instances.js';
 import { openStore } from '../../src/server/store/store.js';
 import { UserRepository } from '../../src/server/store/users.js';
 import { benchPassword } from '../lib/labhub.js';
+import { freePort } from '../lib/processes.js';
 import { BenchRuntime, type SourcePorts } from './bench-runtime.js';
 
 
@@ -98,15 +98,4 @@ async function seed(count: number): Promise<string[]> {
     ids.push(id);
   }
   return ids;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }

@@ -23,6 +23,7 @@
 #   - a boot on a new overlay without a seed: cloud-init stays disabled (timed)
 # Removes every container, network and temp file it made. Exit 0 when all passed.
 set -euo pipefail
+IMAGES=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 OUT=${LABHUB_DATA_DIR:-./data}/images
 SHOT=''
@@ -42,7 +43,7 @@ done
 
 P=(podman --runtime runc)
 U=(--ulimit nofile=4096:4096 --ulimit nproc=4096:4096)
-TMP=$(mktemp -d /tmp/labhub-debian-verify.XXXXXX)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/labhub-debian-verify.XXXXXX")
 ID=labhub-dverify-$$
 NET=$ID-net PEER=$ID-peer VM=$ID-vm HOST=debian-vm
 fails=0
@@ -60,50 +61,8 @@ bad() { printf 'FAIL %s\n' "$*"; fails=$((fails + 1)); }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# serial.py T0 CMD... — wait (max 300 s) for the root prompt on the serial console,
-# print "prompt <seconds since T0>", then run each CMD (each may take 300 s) and
-# print its output
-cat >"$TMP/serial.py" <<'EOF'
-import re, socket, sys, time
-sock, t0, cmds = "\0labhub-vm/serial", float(sys.argv[1]), sys.argv[2:]
-prompt = re.compile(rb"root@[^:\s]*:[^#\n]*# (\x1b\[[0-9;?]*[A-Za-z])*$")
-end = time.time() + 60
-while True:
-    try:
-        s = socket.socket(socket.AF_UNIX); s.connect(sock); break
-    except OSError:
-        if time.time() > end: sys.exit("no serial socket")
-        time.sleep(0.05)
-s.settimeout(0.1)
-buf = b""
-def rd():
-    global buf
-    try:
-        c = s.recv(4096)
-    except socket.timeout:
-        return False
-    if not c: raise EOFError("serial closed")
-    buf += c
-    return True
-def until(t, poke=False):
-    end, last = time.time() + t, time.time()
-    while time.time() < end:
-        rd()
-        if prompt.search(buf[-300:]): return True
-        if poke and time.time() - last > 10: s.sendall(b"\r"); last = time.time()
-    return False
-if not until(300, poke=True): sys.exit("no prompt: " + buf.decode(errors="replace")[-800:])
-print("prompt %.1f" % (time.time() - t0), flush=True)
-for cmd in cmds:
-    q = time.time()
-    while time.time() - q < 0.5:
-        if rd(): q = time.time()
-    buf = b""
-    s.sendall(cmd.encode() + b"\r")
-    until(300)
-    out = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", buf).decode(errors="replace").replace("\r", "")
-    print("\n".join(out.split("\n")[1:-1]), flush=True)
-EOF
+# serial T0 CMD... — the VM's serial console through tools/serial-console.py: Debian takes
+# minutes to boot without KVM and a command may wait for systemd, so the waits are long
 
 # vnc.py [PNG] — an RFB 3.8 client: print "banner", then "WxH colours=N bg=F" for a
 # full raw framebuffer (bg: share of the desktop background #2e3440); PNG: save it
@@ -163,7 +122,7 @@ EOF
 # session "WxH colours=N bg=F": the screen shows the desktop (see vnc.py)
 session() { awk -v s="$1" 'BEGIN { split(s, a, /[ =]/); exit !(a[3] > 10 && a[5] > 0.3 && a[5] < 0.95) }'; }
 vmpid() { "${P[@]}" inspect -f '{{.State.Pid}}' "$VM"; }
-serial() { nsenter -t "$(vmpid)" -n python3 "$TMP/serial.py" "$@"; }
+serial() { nsenter -t "$(vmpid)" -n python3 "$IMAGES/tools/serial-console.py" --wait 300 --poke 10 --timeout 300 "$@"; }
 vnc() { nsenter -t "$(vmpid)" -n python3 "$TMP/vnc.py" "$@"; }
 
 mkdir -p "$TMP/seed"

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, reviewScreenshot, waitForScreen, withPage, type ExpectedHttpError } from '../support/browser.js';
-import { api, apiLogin, createUser, logIn } from '../support/e2e-api.js';
+import { createUser, deleteInstances, logIn } from '../support/e2e-api.js';
 import { startServer, type E2eServer } from '../support/server.js';
 
 const loggedOut: ExpectedHttpError = { path: '/api/me', status: 401 };
@@ -51,14 +51,7 @@ describe('guided steps: Run into a named machine, gating, and the authors\u2019 
   after(async () => {
     await browser?.close();
     if (server) {
-      const cookie = await apiLogin(server, 'hana', 'hana-password');
-      await Promise.all(started.map((id) => api(server, `/api/instances/${encodeURIComponent(id)}`, { method: 'DELETE', cookie })));
-      const deadline = Date.now() + 60_000;
-      for (const id of started) {
-        while (Date.now() < deadline && (await api(server, `/api/instances/${encodeURIComponent(id)}`, { cookie })).status !== 404) {
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-      }
+      await deleteInstances(server, 'hana', started);
       await server.close();
     }
     rmSync(labsDir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Locator } from 'playwright-core';
 import { launchBrowser, reviewScreenshot, waitForScreen, withPage, type ExpectedHttpError } from '../support/browser.js';
-import { api, apiLogin, createUser, logIn } from '../support/e2e-api.js';
+import { createUser, deleteInstances, logIn } from '../support/e2e-api.js';
 import { startServer, type E2eServer } from '../support/server.js';
 
 const demoLabs = fileURLToPath(new URL('../../labs/', import.meta.url));
@@ -34,14 +34,7 @@ describe('guided steps', { timeout: 600_000 }, () => {
   after(async () => {
     await browser?.close();
     if (server) {
-      const cookie = await apiLogin(server, 'gina', 'gina-password');
-      await Promise.all(started.map((id) => api(server, `/api/instances/${encodeURIComponent(id)}`, { method: 'DELETE', cookie })));
-      const deadline = Date.now() + 60_000;
-      for (const id of started) {
-        while (Date.now() < deadline && (await api(server, `/api/instances/${encodeURIComponent(id)}`, { cookie })).status !== 404) {
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-      }
+      await deleteInstances(server, 'gina', started);
       await server.close();
     }
     rmSync(labsDir, { recursive: true, force: true });

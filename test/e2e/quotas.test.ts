@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, withPage, type ExpectedHttpError } from '../support/browser.js';
-import { api, apiLogin, createUser, logIn } from '../support/e2e-api.js';
+import { api, apiLogin, createUser, deleteInstances, logIn } from '../support/e2e-api.js';
 import { startServer, type E2eServer } from '../support/server.js';
 
 const demoLabs = fileURLToPath(new URL('../../labs/', import.meta.url));
@@ -26,8 +26,7 @@ describe('quotas in the browser', { timeout: 600_000 }, () => {
     await browser?.close();
     if (server) {
       const list = (await (await api(server, '/api/instances', { cookie })).json()) as { instances: { id: string }[] };
-      for (const { id } of list.instances) await api(server, `/api/instances/${id}`, { method: 'DELETE', cookie });
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await deleteInstances(server, 'rita', list.instances.map(({ id }) => id));
       await server.close();
     }
   });

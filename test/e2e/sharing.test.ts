@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, waitForScreen, withPage, type ExpectedHttpError } from '../support/browser.js';
-import { api, apiLogin, createUser, logIn } from '../support/e2e-api.js';
+import { api, apiLogin, createUser, deleteInstances, logIn } from '../support/e2e-api.js';
 import { startServer, type E2eServer } from '../support/server.js';
 
 const demoLabs = fileURLToPath(new URL('../../labs/', import.meta.url));
@@ -29,8 +29,7 @@ describe('sharing in the browser', { timeout: 600_000 }, () => {
   after(async () => {
     await browser?.close();
     if (server) {
-      await api(server, `/api/instances/${id}`, { method: 'DELETE', cookie: lenaCookie });
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await deleteInstances(server, 'lena', [id]);
       await server.close();
     }
   });

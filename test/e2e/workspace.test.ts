@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { launchBrowser, reviewScreenshot, waitForScreen, withPage, type ExpectedHttpError } from '../support/browser.js';
-import { api, apiLogin, createUser, logIn } from '../support/e2e-api.js';
+import { api, apiLogin, createUser, deleteInstances, logIn } from '../support/e2e-api.js';
 import { startServer, type E2eServer } from '../support/server.js';
 
 const demoLabs = fileURLToPath(new URL('../../labs/', import.meta.url));
@@ -84,9 +84,7 @@ describe('workspace', { timeout: 900_000 }, () => {
     await browser?.close();
     if (server) {
       // The pages are closed: no terminal reconnects into a deleted instance.
-      const cookie = await apiLogin(server, 'lena', 'lena-password');
-      await Promise.all(started.map((id) => api(server, `/api/instances/${encodeURIComponent(id)}`, { method: 'DELETE', cookie })));
-      await waitUntilGone(server, cookie, started);
+      await deleteInstances(server, 'lena', started);
       await server.close();
     }
     rmSync(labsDir, { recursive: true, force: true });
@@ -408,15 +406,6 @@ function count(text: string | null, needle: string): number {
   return (text ?? '').split(needle).length - 1;
 }
 
-
-async function waitUntilGone(server: E2eServer, cookie: string, ids: string[]): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (const id of ids) {
-    while (Date.now() < deadline && (await api(server, `/api/instances/${encodeURIComponent(id)}`, { cookie })).status !== 404) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-}
 
 /** Starts a lab through the API and waits until it runs. */
 async function startInstance(server: E2eServer, cookie: string, lab: string): Promise<string> {

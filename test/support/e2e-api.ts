@@ -32,3 +32,15 @@ export async function logIn(page: Page, username: string, password = `${username
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByLabel('Password', { exact: true }).press('Enter');
 }
+
+/** Deletes instances through the API as `username` and waits (at most a minute) until they are gone, so no workload outlives the test. */
+export async function deleteInstances(server: E2eServer, username: string, ids: string[]): Promise<void> {
+  const cookie = await apiLogin(server, username, `${username}-password`);
+  await Promise.all(ids.map((id) => api(server, `/api/instances/${encodeURIComponent(id)}`, { method: 'DELETE', cookie })));
+  const deadline = Date.now() + 60_000;
+  for (const id of ids) {
+    while (Date.now() < deadline && (await api(server, `/api/instances/${encodeURIComponent(id)}`, { cookie })).status !== 404) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
