@@ -7,7 +7,9 @@ root_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Debian packages labhub uses at run time: the container engine and what base images are built with.
-runtime_packages=(podman runc uidmap slirp4netns fuse-overlayfs debootstrap qemu-system-x86 qemu-utils busybox-static xorriso socat)
+# netavark + aardvark-dns give Podman the network backend whose networks resolve machine names;
+# without them Podman 4.3 falls back to CNI with no DNS (issue 14).
+runtime_packages=(podman runc netavark aardvark-dns iptables uidmap slirp4netns fuse-overlayfs debootstrap qemu-system-x86 qemu-utils busybox-static xorriso socat)
 # Extra packages the test suite needs: a browser for the end-to-end tests and PostgreSQL's server.
 test_packages=(chromium postgresql gcc)
 
