@@ -30,7 +30,7 @@ export default defineConfig({
         // src/web/api/*.ts are served under /api/ too; those modules are ours, not the server's.
         bypass: (request) => (/\.tsx?(\?|$)/.test(request.url ?? '') ? request.url : undefined),
         // The server refuses state-changing requests whose Origin is not its public URL
-        // (DESIGN.md §5); in development the page's origin is Vite's, so present the target's.
+        // (docs/architecture.md §5); in development the page's origin is Vite's, so present the target's.
         configure: (proxy) => proxy.on('proxyReq', (request) => request.setHeader('origin', new URL(devServer).origin)),
       },
     },

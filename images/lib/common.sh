@@ -4,7 +4,7 @@
 # Everything an image recipe needs: progress output, the Debian mirror taken
 # from the machine's apt sources, the recipe hash, a debootstrap wrapper with a
 # package cache, safe clean-up of staging root filesystems, and the podman
-# wrapper (runc + explicit ulimits, see /work/shared/ENVIRONMENT.md).
+# wrapper (runc + explicit ulimits, see docs/environment.md).
 
 LABHUB_IMAGES_DIR=${LABHUB_IMAGES_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 LABHUB_IMAGE_CACHE=${LABHUB_IMAGE_CACHE:-/var/cache/labhub/images}

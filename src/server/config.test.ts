@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from './config.js';
 
-test('defaults match DESIGN.md §8', () => {
+test('defaults match docs/architecture.md §8', () => {
   const config = loadConfig({}, '/srv/labhub');
   assert.deepEqual(config, {
     port: 8080,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseBytes, parseCpu } from '../common/lab/quantities.js';
 
-/** labhub's configuration (DESIGN.md §8). Environment variables win over the YAML file named by `LABHUB_CONFIG`. */
+/** labhub's configuration (docs/architecture.md §8). Environment variables win over the YAML file named by `LABHUB_CONFIG`. */
 export interface Config {
   port: number;
   /** The one origin browsers use, without a trailing slash (e.g. `http://localhost:8080`). */

@@ -23,7 +23,7 @@ import type { KubeObject, ResourceType, StatusCause } from './resources.js';
  * Each schema is compiled once, on first use; the client models are loaded by loadSchemas().
  */
 
-const openApiPath = process.env.KUBE_SIM_OPENAPI ?? new URL('../../../shared/reference/kubevirt-openapi.json', import.meta.url).pathname;
+const openApiPath = process.env.KUBE_SIM_OPENAPI ?? new URL('../../test/reference/kubevirt-openapi.json', import.meta.url).pathname;
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

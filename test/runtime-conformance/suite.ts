@@ -6,7 +6,7 @@ import { RuntimeError, type InstancePlan, type MachineObservation, type MachineP
 import { readScreen } from './rfb.js';
 
 /**
- * The runtime conformance suite (DESIGN.md §3): every runtime passes it unchanged.
+ * The runtime conformance suite (docs/architecture.md §3): every runtime passes it unchanged.
  * `target` gives a runtime and what it should run; the suite does the rest through the
  * Runtime interface only.
  */

@@ -1,6 +1,6 @@
 /**
  * Validates Kubernetes objects the way an API server would before storing them: KubeVirt and CDI
- * kinds against KubeVirt's OpenAPI document (../shared/reference/kubevirt-openapi.json), strictly
+ * kinds against KubeVirt's OpenAPI document (test/reference/kubevirt-openapi.json), strictly
  * (unknown fields rejected, as the API server's strict field validation does); core kinds with
  * the upstream schemas shipped by `kubernetes-models`. Returns the problems, empty when valid.
  */
@@ -14,7 +14,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-export const kubevirtOpenApiPath = path.resolve(root, '../shared/reference/kubevirt-openapi.json');
+export const kubevirtOpenApiPath = path.resolve(root, 'test/reference/kubevirt-openapi.json');
 
 type Schema = Record<string, unknown>;
 

@@ -1,8 +1,8 @@
 /**
- * The base images labhub builds (DESIGN.md §4, `images/`) and what each provides. The lab
+ * The base images labhub builds (docs/architecture.md §4, `images/`) and what each provides. The lab
  * validator uses it to refuse `desktop` access on a container whose image runs no VNC server;
  * images labhub does not know declare their VNC port in the lab (`vncPort`), see
- * docs/decisions/lab-desktop-images.md.
+ * docs/decisions/0001-lab-desktop-images.md.
  */
 
 export interface ContainerImageCapabilities {

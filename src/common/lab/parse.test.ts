@@ -59,7 +59,7 @@ describe('valid labs', () => {
     });
   });
 
-  test('the example of DESIGN.md §8 is valid and normalized', () => {
+  test('the example of docs/architecture.md §8 is valid and normalized', () => {
     const lab = ok(`apiVersion: labhub.io/v1
 kind: Lab
 metadata:

@@ -3,7 +3,7 @@ import { knownContainerImages, knownVmDisks } from './images.js';
 import { bytesPattern, cpuPattern, durationPattern } from './quantities.js';
 
 /**
- * The lab file format (DESIGN.md §8) as a TypeBox schema, which is JSON Schema: the validator
+ * The lab file format (docs/architecture.md §8) as a TypeBox schema, which is JSON Schema: the validator
  * compiles it, `GET /api/schema/lab.json` serves it to editors, and docs/lab.schema.json is a copy.
  *
  * Besides standard keywords the schema carries three that editors or our validator read:

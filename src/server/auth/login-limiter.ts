@@ -11,7 +11,7 @@ export const defaultLoginLimits: LoginLimits = { perUsername: 5, perIp: 30, wind
 /**
  * Fixed-window counters for logins, per IP (every attempt) and per username (failures).
  * In memory: with several replicas each keeps its own counts, which only loosens the limit
- * by the replica count (docs/decisions/login-rate-limit-in-memory.md).
+ * by the replica count (docs/decisions/0004-login-rate-limit-in-memory.md).
  */
 export class LoginLimiter {
   private readonly counters = new Map<string, { count: number; resetAt: number }>();

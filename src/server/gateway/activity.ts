@@ -1,7 +1,7 @@
 /**
  * When each instance last had input from a browser and how many browsers are connected to it:
  * what the idle culler decides from. In memory, per replica (a reconnect may land elsewhere:
- * docs/decisions/idle-activity-per-replica.md).
+ * docs/decisions/0007-idle-activity-per-replica.md).
  */
 export class ActivityTracker {
   private readonly lastInput = new Map<string, number>();

@@ -77,10 +77,10 @@ export interface AppRouteDeps {
 }
 
 /**
- * HTTP apps inside machines (DESIGN.md §8), forwarded to a port the lab declares through the
+ * HTTP apps inside machines (docs/architecture.md §8), forwarded to a port the lab declares through the
  * runtime (never to an engine address); labhub's session cookie never reaches an app.
  * - path mode: `/apps/:id/:machine/:port/…` on labhub's origin, for single-user setups
- *   (docs/decisions/apps-path-mode.md);
+ *   (docs/decisions/0006-apps-path-mode.md);
  * - with `LABHUB_APPS_DOMAIN`: `<port>-<machine>-<id>.<apps domain>`, one origin per app, entered
  *   through a one-time ticket from the main origin (`GET /api/apps/open`).
  */

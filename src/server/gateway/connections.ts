@@ -18,7 +18,7 @@ export interface GatewayConnection {
   access: InstanceAccess;
 }
 
-/** How often open sockets are checked against the store: a logout, a disabled user or a revoked share elsewhere takes effect within this (DESIGN.md §5 asks for 5 s). */
+/** How often open sockets are checked against the store: a logout, a disabled user or a revoked share elsewhere takes effect within this (docs/architecture.md §5 asks for 5 s). */
 export const recheckEveryMs = 2000;
 
 /**

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 
-/** WebSocket close codes the browser acts on (DESIGN.md §8; the workspace reconnects, waits or stops by them). */
+/** WebSocket close codes the browser acts on (docs/architecture.md §8; the workspace reconnects, waits or stops by them). */
 export const closeCodes = { signedOut: 4401, forbidden: 4403, notFound: 4404, notRunning: 4409, goingAway: 1001, error: 1011, policy: 1008 } as const;
 
 /** Bytes queued towards one browser before the source is paused: bounded memory per connection. */

@@ -1,5 +1,5 @@
 /**
- * Server-side view-only for RFB (DESIGN.md §5: noVNC's `viewOnly` is a courtesy, not a control).
+ * Server-side view-only for RFB (docs/architecture.md §5: noVNC's `viewOnly` is a courtesy, not a control).
  * Parses what a viewer's browser sends and forwards only what watching needs: the handshake
  * (with the ClientInit shared flag forced on, so a viewer never disconnects the owner),
  * SetPixelFormat, SetEncodings, FramebufferUpdateRequest, EnableContinuousUpdates and Fence.

@@ -15,7 +15,7 @@ export function isSameOrigin(request: FastifyRequest, publicOrigin: string): boo
   return site === undefined || site === 'same-origin' || site === 'none';
 }
 
-/** Refuses state-changing requests from other sites (DESIGN.md §5). WebSocket upgrades are checked by the gateway with the same function. */
+/** Refuses state-changing requests from other sites (docs/architecture.md §5). WebSocket upgrades are checked by the gateway with the same function. */
 export function installOriginCheck(app: FastifyInstance, publicOrigin: string): void {
   app.addHook('onRequest', async (request) => {
     if (safeMethods.has(request.method)) return;

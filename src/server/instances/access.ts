@@ -20,7 +20,7 @@ export interface LabAuthors {
 }
 
 /**
- * Who may do what with an instance (DESIGN.md §5): the owner and admins everything, a share's
+ * Who may do what with an instance (docs/architecture.md §5): the owner and admins everything, a share's
  * grantee what it grants, the lab's authors watch. The lab's authors are the users who wrote its
  * versions, or — for a lab from a file, which has none on record — every author.
  */

@@ -110,7 +110,7 @@ export class InstanceService {
   }
 
   /**
-   * The instance and the caller's access, if they may `use` it (DESIGN.md §5). Those who may not
+   * The instance and the caller's access, if they may `use` it (docs/architecture.md §5). Those who may not
    * see it get 404 (they must not learn it exists); those who may see it but not do this, 403.
    */
   async authorize(id: string, user: UserRow, use: InstanceUse): Promise<{ row: InstanceRow; access: InstanceAccess }> {

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 
 /**
- * The runtime contract (DESIGN.md §3): what a backend must do to turn an instance plan into
+ * The runtime contract (docs/architecture.md §3): what a backend must do to turn an instance plan into
  * real workloads. The instances service owns policy (who, when, limits); a runtime only fills
  * in steps. Every runtime passes the one conformance suite in test/runtime-conformance/.
  *

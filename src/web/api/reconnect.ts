@@ -1,6 +1,6 @@
 /**
  * Keeping a machine connection (terminal or desktop) open: when to connect, and what to do when
- * the gateway closes it, by its close code (DESIGN.md §8). Pure of DOM and React, so it runs
+ * the gateway closes it, by its close code (docs/architecture.md §8). Pure of DOM and React, so it runs
  * under node:test with a fake clock; the hooks wrap it for the page.
  */
 

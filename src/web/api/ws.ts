@@ -1,5 +1,5 @@
 /**
- * The gateway's WebSockets (DESIGN.md §8): one per machine and channel, on this origin, with the
+ * The gateway's WebSockets (docs/architecture.md §8): one per machine and channel, on this origin, with the
  * session cookie the browser sends by itself. Nothing secret ever goes into their URLs.
  */
 

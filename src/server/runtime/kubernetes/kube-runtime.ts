@@ -59,7 +59,7 @@ function machinesOf(namespace: NamespaceObject | undefined): MachineEntry[] {
 const kvmResource = 'devices.kubevirt.io/kvm';
 
 /**
- * The Kubernetes runtime (DESIGN.md §3, docs/decisions/kubernetes-objects.md): a Namespace per
+ * The Kubernetes runtime (docs/architecture.md §3, docs/decisions/0010-kubernetes-objects.md): a Namespace per
  * instance with a NetworkPolicy, ResourceQuota and LimitRange; a Pod per container machine and a
  * KubeVirt VirtualMachine per VM machine, each with a headless Service of the machine's name.
  * State comes from one watch cache per kind; terminals, screens and ports go through the API
@@ -82,7 +82,7 @@ export class KubeRuntime implements Runtime {
     this.log = options.log;
   }
 
-  /** Containers pause by stopping their processes (docs/decisions/kubernetes-objects.md); VMs run no guest agent, so no exec. */
+  /** Containers pause by stopping their processes (docs/decisions/0010-kubernetes-objects.md); VMs run no guest agent, so no exec. */
   capabilities(): RuntimeCapabilities {
     const known = [...this.nodeAccelKnown.values()];
     return { vm: true, pause: true, snapshot: false, vmExec: false, ...(known.length > 0 && { kvm: known.every((words) => words === 'KVM') }) };
@@ -506,7 +506,7 @@ export class KubeRuntime implements Runtime {
     });
   }
 
-  /** Deletes a container machine's Pod and waits until the watch saw it go. Its file system goes with it (docs/decisions/kubernetes-objects.md). */
+  /** Deletes a container machine's Pod and waits until the watch saw it go. Its file system goes with it (docs/decisions/0010-kubernetes-objects.md). */
   private async removePod(namespace: string, machine: string): Promise<void> {
     const name = kubeMachineName(machine);
     await this.removeObject(resources.pod, namespace, name, () => this.caches?.pods.get(namespace, name));

@@ -11,7 +11,7 @@ export const defaultEngineSocket = '/run/podman/podman.sock';
 /**
  * Connects to the Docker-compatible engine API on `socketPath`. When nothing answers and
  * Podman is installed, starts `podman system service` on that socket (with runc, which works
- * where crun does not: ENVIRONMENT.md) and waits for it, so a fresh machine needs no setup.
+ * where crun does not: docs/environment.md) and waits for it, so a fresh machine needs no setup.
  * The service is detached: it outlives labhub, and the next start finds it answering.
  */
 export async function connectEngine(socketPath: string, options: { start: boolean; log?: FastifyBaseLogger }): Promise<Docker> {
@@ -53,7 +53,7 @@ function hasRunc(): boolean {
 }
 
 /**
- * Resource limits the engine may not raise here (no CAP_SYS_RESOURCE: ENVIRONMENT.md), so every
+ * Resource limits the engine may not raise here (no CAP_SYS_RESOURCE: docs/environment.md), so every
  * container gets labhub's own hard limits, capped at sane values, instead of the engine's defaults.
  * Read once: they cannot change while labhub runs.
  */

@@ -46,7 +46,7 @@ export interface LocalRuntimeOptions {
 const settleMs = 300;
 
 /**
- * The local runtime (DESIGN.md §3): one engine network per instance, one container per
+ * The local runtime (docs/architecture.md §3): one engine network per instance, one container per
  * container machine and one launcher container per VM machine (QEMU inside: vm/), talking
  * the Docker Engine API so Podman and Docker both work.
  */
@@ -296,7 +296,7 @@ export class LocalRuntime implements Runtime {
     const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
     let latest = size;
     const applySize = async ({ cols, rows }: TermSize) => {
-      // Podman answers a successful resize with 201, which dockerode reports as an error (ENVIRONMENT.md).
+      // Podman answers a successful resize with 201, which dockerode reports as an error (docs/environment.md).
       await exec.resize({ w: cols, h: rows }).catch((error: { statusCode?: number }) => {
         if (error.statusCode !== 201 && error.statusCode !== 200) throw error;
       });
@@ -330,7 +330,7 @@ export class LocalRuntime implements Runtime {
     return connectInNamespace(info.State.Pid, { tcp: { host: '127.0.0.1', port } });
   }
 
-  /** Containers: an engine exec. VMs: unsupported — labhub's VM disks have no guest agent (docs/decisions/local-vm-channels.md). */
+  /** Containers: an engine exec. VMs: unsupported — labhub's VM disks have no guest agent (docs/decisions/0009-local-vm-channels.md). */
   async exec(ref: MachineRef, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const docker = await this.docker();
     const info = await this.runningContainer(docker, ref);

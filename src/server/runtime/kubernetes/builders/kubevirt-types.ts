@@ -2,7 +2,7 @@ import type { IObjectMeta } from '@kubernetes-models/apimachinery/apis/meta/v1/O
 
 /**
  * The parts of KubeVirt's `kubevirt.io/v1` and CDI's `cdi.kubevirt.io/v1beta1` types labhub
- * writes or reads, after /work/shared/reference/kubevirt-openapi.json (the builder tests
+ * writes or reads, after test/reference/kubevirt-openapi.json (the builder tests
  * validate every object against that document, unknown fields rejected).
  */
 

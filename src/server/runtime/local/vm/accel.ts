@@ -15,7 +15,7 @@ const probeTimeoutMs = 30_000;
 
 /**
  * Finds out once whether VMs can use KVM here. `/dev/kvm` can exist and still hang a guest
- * (ENVIRONMENT.md), so the launcher boots `kernel` under KVM with a 5 s limit
+ * (docs/environment.md), so the launcher boots `kernel` under KVM with a 5 s limit
  * (`VM_ACCEL_PROBE_ONLY=1`) in a throwaway container and prints `labhub: accel=kvm|tcg`.
  * Rejects only when the launcher itself cannot run (then no VM can).
  */

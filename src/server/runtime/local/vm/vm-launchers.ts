@@ -43,7 +43,7 @@ const statusTimeoutMs = 3000;
  * VM machines of the local runtime: one launcher container each (see launcher.ts), a qcow2
  * overlay on the base disk, QMP for power and status, the serial console as the terminal,
  * QEMU's VNC server as the screen. Every channel is reached inside the launcher's network
- * namespace (docs/decisions/local-vm-channels.md).
+ * namespace (docs/decisions/0009-local-vm-channels.md).
  */
 export class VmLaunchers {
   private readonly disks: VmDisks;
@@ -233,7 +233,7 @@ export class VmLaunchers {
     return base;
   }
 
-  /** The serial console. Resizing is a no-op: a serial line has no window size (see docs/decisions/local-vm-channels.md). */
+  /** The serial console. Resizing is a no-op: a serial line has no window size (see docs/decisions/0009-local-vm-channels.md). */
   async openTerminal(pid: number): Promise<TerminalChannel> {
     const stream = await connectInNamespace(pid, vmChannels.serial);
     // The shell only prints its prompt when asked: a carriage return shows it at once.
