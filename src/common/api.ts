@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { groupNamePattern } from './lab/schema.js';
+import { groupNamePattern, usernamePattern } from './lab/schema.js';
 
 /**
  * Request and response schemas of the REST API. The server validates and serializes with
@@ -12,7 +12,7 @@ export const Role = Type.Union([Type.Literal('admin'), Type.Literal('author'), T
 export type Role = Static<typeof Role>;
 
 export const Username = Type.String({
-  pattern: '^[a-z0-9][a-z0-9._-]{0,62}$',
+  pattern: usernamePattern,
   minLength: 1,
   maxLength: 63,
   description: 'lower-case letters, digits, dot, dash and underscore; starts with a letter or digit',

@@ -32,6 +32,7 @@ import { InstanceService } from './instances/instance-service.js';
 import { StepService } from './instances/steps.js';
 import { Reconciler, defaultReconcilerOptions, type ReconcilerOptions } from './instances/reconciler.js';
 import { LabCatalog } from './labs/catalog.js';
+import { LabAuthoring } from './labs/authoring.js';
 import { LabVisibility } from './labs/visibility.js';
 import { FileLabSource, type FileLabsOptions } from './labs/file-labs.js';
 import { createRuntime } from './runtime/create-runtime.js';
@@ -91,8 +92,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const sessions = new SessionService(new SessionRepository(store.db), users, deps.sessionPolicy ?? defaultSessionPolicy, clock);
   const instanceRepository = new InstanceRepository(store.db);
   const shares = new ShareRepository(store.db);
-  const access = new InstanceAccessPolicy(shares, new LabRepository(store.db));
+  const labs = new LabCatalog(new LabRepository(store.db), new FileLabSource(config.labsDir, new LabRepository(store.db), app.log, deps.labFiles));
+  const access = new InstanceAccessPolicy(shares, labs);
   const groups = new GroupRepository(store.db);
+  const labVisibility = new LabVisibility(groups);
   const identities = new OidcRepository(store.db);
   const ssoLogin = oidcLoginFrom(config, identities, clock);
   const services: Services = {
@@ -105,9 +108,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     audit: new AuditRepository(store.db),
     loginLimiter: new LoginLimiter(deps.loginLimits, clock),
     cookieName: https ? '__Host-labhub_session' : 'labhub_session',
-    labs: new LabCatalog(new LabRepository(store.db), new FileLabSource(config.labsDir, new LabRepository(store.db), app.log, deps.labFiles)),
+    labs,
     groups,
-    labVisibility: new LabVisibility(groups, new LabRepository(store.db)),
+    labVisibility,
+    labAuthoring: new LabAuthoring(labs, labVisibility, users),
     sso: ssoLogin && { login: ssoLogin, identities },
   };
 

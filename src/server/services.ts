@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { GatewayConnections } from './gateway/connections.js';
 import type { QuotaService } from './instances/quotas.js';
 import type { LabCatalog } from './labs/catalog.js';
+import type { LabAuthoring } from './labs/authoring.js';
 import type { LabVisibility } from './labs/visibility.js';
 import type { AuditRepository } from './store/audit.js';
 import type { GroupRepository } from './store/groups.js';
@@ -32,6 +33,8 @@ export interface Services {
   groups: GroupRepository;
   /** Which labs each user sees and may start (`spec.groups`). */
   labVisibility: LabVisibility;
+  /** Writing labs and reading their versions and progress, for their owner, authors and admins only. */
+  labAuthoring: LabAuthoring;
   /** Single sign-on (OpenID Connect), when configured. */
   sso: { login: OidcLogin; identities: OidcRepository } | undefined;
 }

@@ -100,7 +100,7 @@ for (const dialect of dialects) {
       );
     });
 
-    test('a lab limited to groups is seen and started only by members, admins and its authors', async () => {
+    test('a lab limited to groups is seen and started only by members, admins and its owner and authors', async () => {
       const created = await send('POST', '/api/labs', writer, { yaml: limitedLab('course-store', ['course-b']) });
       assert.equal(created.statusCode, 201, created.body);
 
@@ -110,7 +110,7 @@ for (const dialect of dialects) {
       assert.deepEqual((await catalogNames(admin)).sort(), ['course-broken', 'course-file', 'course-store', 'open']);
       assert.ok((await catalogNames(writer)).includes('course-store'), 'who wrote it sees it');
       assert.ok(!(await catalogNames(reader)).includes('course-store'), 'another author does not');
-      assert.ok((await catalogNames(reader)).includes('course-file'), 'a file lab has no recorded authors: every author sees it');
+      assert.ok(!(await catalogNames(reader)).includes('course-file'), 'a lab file that names no authors is for admins: other authors do not see it');
 
       for (const lab of ['course-file', 'course-broken', 'course-store']) {
         const hidden = await send('GET', `/api/labs/${lab}`, bob);

@@ -11,7 +11,6 @@ import { LocalRuntime } from '../../src/server/runtime/local/local-runtime.js';
 import { labelKeys, newInstanceId } from '../../src/server/runtime/naming.js';
 import { InstanceAccessPolicy } from '../../src/server/instances/access.js';
 import { QuotaService } from '../../src/server/instances/quotas.js';
-import { LabRepository } from '../../src/server/store/labs.js';
 import { ShareRepository } from '../../src/server/store/shares.js';
 import { InstanceRepository, type InstanceRow } from '../../src/server/store/instances.js';
 import { UserRepository } from '../../src/server/store/users.js';
@@ -77,7 +76,7 @@ describe('reconciler', { timeout: 600_000 }, () => {
     const users = new UserRepository(fresh.store.db);
     ownerId = (await users.create({ username: 'learner', role: 'user', passwordHash: null }))!.id;
     const labs = { resolve: async () => ({ lab, version: 1 }) };
-    const access = new InstanceAccessPolicy(new ShareRepository(fresh.store.db), new LabRepository(fresh.store.db));
+    const access = new InstanceAccessPolicy(new ShareRepository(fresh.store.db), { authorship: async () => undefined });
     const quotas = new QuotaService(fresh.store.db, fresh.store.dialect, { instances: 100, cpuMillis: 100_000, memoryBytes: 1024 ** 4 });
     service = new InstanceService(repo, runtime, labs, users, fresh.store.installation, access, quotas, pino({ level: 'silent' }), clock);
     reconciler = new Reconciler(service, runtime, activity, fresh.store.installation, pino({ level: 'silent' }), clock, { intervalMs: 3600_000, orphanGraceMs: 60_000 });

@@ -10,11 +10,15 @@ const brokenFile = `apiVersion: labhub.io/v1
 kind: Lab
 metadata:
   name: broken-file
+  authors: [teacher]
 spec:
   machines:
     - name: box
       type: pod
 `;
+
+/** A file lab whose author is teacher (decision 0015). */
+const fromFile = labYaml('from-file', { title: 'A file lab' }).replace('spec:\n', '  authors: [teacher]\nspec:\n');
 
 for (const dialect of dialects) {
   describe(`labs API (${dialect})`, () => {
@@ -22,15 +26,17 @@ for (const dialect of dialects) {
     let labsDir: string;
     let user: string;
     let author: string;
+    let otherAuthor: string;
     let admin: string;
 
     before(async () => {
       labsDir = tempLabsDir();
-      writeFileSync(path.join(labsDir, 'from-file.yaml'), labYaml('from-file', { title: 'A file lab' }));
+      writeFileSync(path.join(labsDir, 'from-file.yaml'), fromFile);
       writeFileSync(path.join(labsDir, 'broken.yaml'), brokenFile);
       t = await testApp(dialect, { env: { LABHUB_LABS_DIR: labsDir }, labFiles: { debounceMs: 20 } });
       user = await t.userCookie('learner', 'user');
       author = await t.userCookie('teacher', 'author');
+      otherAuthor = await t.userCookie('colleague', 'author');
       admin = await t.adminCookie();
     });
     after(async () => {
@@ -66,19 +72,20 @@ for (const dialect of dialects) {
       assert.ok(!Number.isNaN(Date.parse(lab?.updatedAt ?? '')));
     });
 
-    test('a broken file is listed as broken: problems with line and column for authors, not for users', async () => {
+    test('a broken file is listed as broken: problems with line and column for its authors, not for users or other authors', async () => {
       const forUser = (await catalog(user)).find((entry) => entry.file === 'broken.yaml');
       assert.equal(forUser?.status, 'broken');
       assert.equal(forUser?.name, 'broken-file');
       assert.equal(forUser?.problems, undefined);
       assert.equal(forUser?.limits, null);
       const forAuthor = (await catalog(author)).find((entry) => entry.file === 'broken.yaml');
-      assert.deepEqual(forAuthor?.problems, [{ path: 'spec.machines[0].type', message: 'must be one of: container, vm', line: 8, column: 13 }]);
+      assert.deepEqual(forAuthor?.problems, [{ path: 'spec.machines[0].type', message: 'must be one of: container, vm', line: 9, column: 13 }]);
       const detail = (await get('/api/labs/broken-file', author)).json().lab as LabDetail;
       assert.equal(detail.yaml, brokenFile);
+      assert.equal((await catalog(otherAuthor)).find((entry) => entry.file === 'broken.yaml')?.problems, undefined);
     });
 
-    test('a lab detail has machines and steps; check commands and YAML only for authors', async () => {
+    test("a lab detail has machines and steps; check commands and YAML only for the lab's authors", async () => {
       const forUser = (await get('/api/labs/from-file', user)).json().lab as LabDetail;
       assert.deepEqual(forUser.machines, [
         { name: 'box', type: 'container', access: ['terminal'], image: 'labhub/shell', resources: { cpuMillis: 1000, memoryBytes: 512 * 1024 ** 2, diskBytes: null }, credentials: [] },
@@ -88,7 +95,10 @@ for (const dialect of dialects) {
       assert.equal(forUser.yaml, undefined);
       const forAuthor = (await get('/api/labs/from-file', author)).json().lab as LabDetail;
       assert.equal(forAuthor.instructions[0]?.check?.run, 'test -f /tmp/done');
-      assert.equal(forAuthor.yaml, labYaml('from-file', { title: 'A file lab' }));
+      assert.equal(forAuthor.yaml, fromFile);
+      const forOtherAuthor = (await get('/api/labs/from-file', otherAuthor)).json().lab as LabDetail;
+      assert.equal(forOtherAuthor.instructions[0]?.check?.run, undefined);
+      assert.equal(forOtherAuthor.yaml, undefined);
     });
 
     test('an unknown lab is 404 for reads and writes', async () => {

@@ -50,7 +50,7 @@ for (const dialect of dialects) {
     });
 
     test('resolve gives the latest version, or exactly the one asked for', async () => {
-      await catalog.create(labYaml('stored', { title: 'One' }), 'ann');
+      await catalog.create(labYaml('stored', { title: 'One' }), { username: 'ann', role: 'author' });
       await catalog.update('stored', labYaml('stored', { title: 'Two' }), 'ann');
       const latest = await catalog.resolve('stored');
       assert.equal(latest.version, 2);
@@ -75,7 +75,7 @@ for (const dialect of dialects) {
     });
 
     test('a deleted lab cannot be started, but instances keep resolving their version', async () => {
-      await catalog.create(labYaml('doomed'), 'ann');
+      await catalog.create(labYaml('doomed'), { username: 'ann', role: 'author' });
       await catalog.delete('doomed');
       assert.equal(await catalog.resolveForStart('doomed'), undefined);
       await rejectsWith(catalog.resolve('doomed'), 'LABHUB_NOT_FOUND');
@@ -89,7 +89,7 @@ for (const dialect of dialects) {
     });
 
     test('concurrent saves on two replicas each get their own version number', async () => {
-      await catalog.create(labYaml('busy'), 'ann');
+      await catalog.create(labYaml('busy'), { username: 'ann', role: 'author' });
       const saves = Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? catalog : replica).update('busy', labYaml('busy', { title: `Save ${i}` }), 'ann'));
       const versions = (await Promise.all(saves)).map((entry) => entry.version);
       assert.equal(new Set(versions).size, 6, `versions ${versions.join(', ')}`);

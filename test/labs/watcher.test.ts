@@ -10,13 +10,14 @@ for (const dialect of dialects) {
   describe(`lab files are reloaded on change (${dialect})`, () => {
     let t: TestApp;
     let labsDir: string;
-    let author: string;
+    /** An admin: the lab files here name no authors, so only admins see their problems and versions (decision 0015). */
+    let admin: string;
 
     before(async () => {
       labsDir = tempLabsDir();
       // The interval re-read is far off: what the tests see comes from watching the directory.
       t = await testApp(dialect, { env: { LABHUB_LABS_DIR: labsDir }, labFiles: { debounceMs: 50, rescanMs: 3_600_000 } });
-      author = await t.userCookie('watcher', 'author');
+      admin = await t.adminCookie();
     });
     after(async () => {
       await t.close();
@@ -24,7 +25,7 @@ for (const dialect of dialects) {
     });
 
     const catalog = async (): Promise<LabSummary[]> => {
-      const response = await t.app.inject({ method: 'GET', url: '/api/labs', headers: { cookie: author } });
+      const response = await t.app.inject({ method: 'GET', url: '/api/labs', headers: { cookie: admin } });
       assert.equal(response.statusCode, 200);
       return response.json().labs;
     };
@@ -43,7 +44,7 @@ for (const dialect of dialects) {
       writeFileSync(path.join(labsDir, 'watched.yaml'), labYaml('watched', { title: 'Second title' }));
       const lab = await eventually(entry('watched'), (lab) => lab?.title === 'Second title');
       assert.equal(lab?.version, 2);
-      const versions = await t.app.inject({ method: 'GET', url: '/api/labs/watched/versions', headers: { cookie: author } });
+      const versions = await t.app.inject({ method: 'GET', url: '/api/labs/watched/versions', headers: { cookie: admin } });
       assert.deepEqual(
         versions.json().versions.map((v: { version: number; source: string; createdBy: string | null }) => [v.version, v.source, v.createdBy]),
         [
@@ -78,10 +79,10 @@ for (const dialect of dialects) {
       await eventually(entry('watched'), (lab) => lab?.title === 'Renamed into place');
     });
 
-    test('a deleted file disappears, and its name is free again', async () => {
+    test('a deleted file disappears, and its name is free again (for admins: the file named no authors)', async () => {
       rmSync(path.join(labsDir, 'watched.yaml'));
       await eventually(entry('watched'), (lab) => lab === undefined);
-      const created = await t.app.inject({ method: 'POST', url: '/api/labs', headers: { cookie: author }, payload: { yaml: labYaml('watched') } });
+      const created = await t.app.inject({ method: 'POST', url: '/api/labs', headers: { cookie: admin }, payload: { yaml: labYaml('watched') } });
       assert.equal(created.statusCode, 201);
       assert.equal(created.json().lab.source, 'store');
       assert.equal(created.json().lab.version, 5, 'version numbers of a name only grow');

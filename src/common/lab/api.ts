@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { maxLabSourceBytes } from './schema.js';
+import { maxLabSourceBytes, usernamePattern } from './schema.js';
 
 /**
  * Request and response schemas of the labs API (`/api/labs…`): the server validates and
@@ -48,8 +48,8 @@ const summaryProperties = {
   source: LabSource,
   file: Type.Optional(Type.String({ description: 'File name in the labs directory (file labs only)' })),
   status: LabStatus,
-  problems: Type.Optional(Type.Array(LabProblem, { description: 'Why the lab is broken; only for authors and admins' })),
-  groups: Type.Optional(Type.Array(Type.String(), { description: 'The groups the lab is limited to (spec.groups); only for authors and admins, and only when limited' })),
+  problems: Type.Optional(Type.Array(LabProblem, { description: "Why the lab is broken; only for the lab's owner, its authors and admins" })),
+  groups: Type.Optional(Type.Array(Type.String(), { description: "The groups the lab is limited to (spec.groups); only for the lab's owner, its authors and admins, and only when limited" })),
   version: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'Latest version; null for a broken file lab that never validated' }),
   machines: Type.Array(LabMachineSummary, { description: 'Empty when broken' }),
   limits: Type.Union([LabLimitsView, Type.Null()], { description: 'Null when broken' }),
@@ -79,6 +79,16 @@ export const LabMachineDetail = Type.Object({
 });
 export type LabMachineDetail = Static<typeof LabMachineDetail>;
 
+export const LabAuthorship = Type.Object(
+  {
+    owner: Type.Union([Type.String(), Type.Null()], { description: 'Who created the lab in labhub; null for a lab from a file' }),
+    authors: Type.Array(Type.String(), { description: "metadata.authors: the lab's co-authors (a lab file's only authors)" }),
+    you: Type.Union([Type.Literal('owner'), Type.Literal('author'), Type.Literal('admin')], { description: 'How the caller holds the lab; only the owner and admins name its authors' }),
+  },
+  { description: "Whose the lab is; only for the lab's owner, its authors and admins" },
+);
+export type LabAuthorship = Static<typeof LabAuthorship>;
+
 export const LabStepView = Type.Object({
   title: Type.String(),
   body: Type.String({ description: 'Markdown' }),
@@ -87,7 +97,7 @@ export const LabStepView = Type.Object({
       Type.Object({
         machine: Type.String(),
         timeoutSeconds: Type.Integer(),
-        run: Type.Optional(Type.String({ description: 'The command; only for authors and admins (it may give the answer away)' })),
+        run: Type.Optional(Type.String({ description: "The command; only for the lab's owner, its authors and admins (it may give the answer away)" })),
       }),
       Type.Null(),
     ],
@@ -101,7 +111,8 @@ export const LabDetail = Type.Object({
   machines: Type.Array(LabMachineDetail, { description: 'Empty when broken' }),
   network: Type.Union([Type.Object({ egress: Type.Union([Type.Literal('allow'), Type.Literal('deny')]) }), Type.Null()], { description: 'Null when broken' }),
   instructions: Type.Array(LabStepView),
-  yaml: Type.Optional(Type.String({ description: 'The YAML source of this version; only for authors and admins' })),
+  yaml: Type.Optional(Type.String({ description: "The YAML source of this version; only for the lab's owner, its authors and admins" })),
+  authorship: Type.Optional(LabAuthorship),
 });
 export type LabDetail = Static<typeof LabDetail>;
 
@@ -121,6 +132,19 @@ export const UpdateLabRequest = Type.Object(
   { additionalProperties: false },
 );
 export type UpdateLabRequest = Static<typeof UpdateLabRequest>;
+
+export const SetLabAuthorsRequest = Type.Object(
+  {
+    authors: Type.Array(Type.String({ minLength: 1, maxLength: 63, pattern: usernamePattern, description: "an author's or admin's username" }), {
+      uniqueItems: true,
+      maxItems: 50,
+      description: "The lab's co-authors besides its owner; an empty list leaves the owner alone",
+    }),
+    baseVersion: Type.Optional(Type.Integer({ minimum: 1, description: 'The version this change started from; 409 when the lab has moved on since' })),
+  },
+  { additionalProperties: false },
+);
+export type SetLabAuthorsRequest = Static<typeof SetLabAuthorsRequest>;
 
 export const ValidateLabRequest = Type.Object({ yaml: Type.String({ maxLength: maxLabSourceBytes }) }, { additionalProperties: false });
 export type ValidateLabRequest = Static<typeof ValidateLabRequest>;

@@ -11,6 +11,7 @@ export function normalizeLab(document: LabDocument): NormalizedLab {
     title: metadata.title ?? metadata.name,
     description: metadata.description ?? '',
     tags: metadata.tags ?? [],
+    authors: metadata.authors ?? [],
     limits: {
       timeLimitSeconds: seconds(spec.limits?.timeLimit ?? labDefaults.timeLimit),
       idleTimeoutSeconds: seconds(spec.limits?.idleTimeout ?? labDefaults.idleTimeout),

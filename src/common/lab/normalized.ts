@@ -73,6 +73,8 @@ export interface NormalizedLab {
   title: string;
   description: string;
   tags: string[];
+  /** `metadata.authors`: usernames that co-own the lab (absent in instances started before labs had it). */
+  authors?: string[];
   limits: NormalizedLimits;
   network: { egress: 'allow' | 'deny' };
   /** Groups whose members see and start the lab; empty: everyone. */

@@ -39,6 +39,7 @@ describe('valid labs', () => {
       title: 'demo',
       description: '',
       tags: [],
+      authors: [],
       limits: { timeLimitSeconds: 7200, idleTimeoutSeconds: 1800, maxInstancesPerUser: 1 },
       network: { egress: 'deny' },
       groups: [],

@@ -44,6 +44,8 @@ export const imageReferencePattern =
   '(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@[a-z0-9]+([+._-][a-z0-9]+)*:[a-fA-F0-9]{32,})?$';
 const imageReferenceMessage = 'must be a container image reference like labhub/shell or quay.io/org/image:tag';
 export const envNamePattern = '^[A-Za-z_][A-Za-z0-9_]*$';
+/** Usernames, as accounts have them (src/common/api.ts). */
+export const usernamePattern = '^[a-z0-9][a-z0-9._-]{0,62}$';
 /** Names of groups of users (a course, a class), as admins create them. */
 export const groupNamePattern = '^[a-z0-9][a-z0-9._-]{0,62}$';
 const httpUrlPattern = '^https?://[^\\s/?#]+[^\\s]*$';
@@ -92,6 +94,23 @@ export const LabMetadata = strict(
         maxItems: 20,
         description: 'Words to filter the catalog by.',
       }),
+    ),
+    authors: Type.Optional(
+      Type.Array(
+        Type.String({
+          minLength: 1,
+          maxLength: 63,
+          pattern: usernamePattern,
+          patternErrorMessage: 'must be a username: lower-case letters, digits, ".", "_" and "-", starting with a letter or digit',
+          description: 'The username of an author (or admin) account.',
+        }),
+        {
+          uniqueItems: true,
+          maxItems: 50,
+          description:
+            "Who may change the lab, read its versions and learners' progress, and watch learners' instances, besides admins. A lab file without authors belongs to admins only; a lab created in labhub also belongs to whoever created it, who alone changes this list.",
+        },
+      ),
     ),
   },
   { description: 'Name and catalog entry of the lab.' },
@@ -286,7 +305,7 @@ export const LabSpec = strict(
         {
           uniqueItems: true,
           maxItems: 100,
-          description: 'Only members of these groups see and start the lab (admins and the lab\'s authors always do). Default: everyone.',
+          description: 'Only members of these groups see and start the lab (admins and the lab\'s owner and authors always do). Default: everyone.',
         },
       ),
     ),

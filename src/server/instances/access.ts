@@ -1,5 +1,6 @@
 import type { InstanceAccess } from '../../common/instances.js';
 import { LabhubError } from '../errors.js';
+import { labRoleOf, type LabAuthorship } from '../labs/ownership.js';
 import type { InstanceRow } from '../store/instances.js';
 import type { ShareRepository } from '../store/shares.js';
 import type { UserRow } from '../store/users.js';
@@ -13,21 +14,21 @@ const permits: Record<InstanceUse, readonly InstanceAccess[]> = {
   manage: ['owner', 'admin'],
 };
 
-/** Who wrote a lab: its authors may watch any learner's instance of it. */
-export interface LabAuthors {
-  /** Usernames that wrote versions of the lab; empty for a lab that only came from a file. */
-  authors(labName: string): Promise<string[]>;
+/** Whose a lab is: its owner and authors may watch any learner's instance of it. */
+export interface LabOwners {
+  /** Of the live lab, else of the deleted lab's last version; undefined for a name never used. */
+  authorship(labName: string): Promise<LabAuthorship | undefined>;
 }
 
 /**
  * Who may do what with an instance (docs/architecture.md §5): the owner and admins everything, a share's
- * grantee what it grants, the lab's authors watch. The lab's authors are the users who wrote its
- * versions, or — for a lab from a file, which has none on record — every author.
+ * grantee what it grants, the lab's owner and authors (decision 0015) watch. Saving a lab does not
+ * make anyone its author: only its owner names them.
  */
 export class InstanceAccessPolicy {
   constructor(
     private readonly shares: ShareRepository,
-    private readonly labs: LabAuthors,
+    private readonly labs: LabOwners,
   ) {}
 
   /** The caller's access to the instance; null when they may not even know it exists. */
@@ -36,7 +37,7 @@ export class InstanceAccessPolicy {
     if (user.role === 'admin') return 'admin';
     const share = await this.shares.find(row.id, user.id);
     if (share) return share.access;
-    if (user.role === 'author' && (await this.isAuthor(row.lab_name, user.username))) return 'view';
+    if (user.role === 'author' && (await this.holdsLab(row.lab_name, user))) return 'view';
     return null;
   }
 
@@ -60,8 +61,8 @@ export class InstanceAccessPolicy {
     return access !== null && permits[use].includes(access);
   }
 
-  private async isAuthor(labName: string, username: string): Promise<boolean> {
-    const authors = await this.labs.authors(labName);
-    return authors.length === 0 || authors.includes(username);
+  private async holdsLab(labName: string, user: UserRow): Promise<boolean> {
+    const authorship = await this.labs.authorship(labName);
+    return authorship !== undefined && labRoleOf(user, authorship) !== null;
   }
 }

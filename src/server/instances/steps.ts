@@ -1,5 +1,6 @@
 import type { CheckResult, Step } from '../../common/steps.js';
 import type { NormalizedLab } from '../../common/lab/normalized.js';
+import { isGated, unlockedSteps } from '../../common/lab/guide.js';
 import { expandStepText, type StepVariable } from '../../common/lab/step-text.js';
 import { LabhubError } from '../errors.js';
 import { RuntimeError, type ExecResult, type Runtime } from '../runtime/runtime.js';
@@ -87,23 +88,6 @@ export class StepService {
   private async passedSteps(row: InstanceRow): Promise<Map<number, number>> {
     return (await this.deps.progress.passed([row.id])).get(row.id) ?? new Map<number, number>();
   }
-}
-
-function isGated(lab: NormalizedLab): boolean {
-  return lab.guide?.gated === true;
-}
-
-/** The last step the learner may open: all of them, or in a gated lab the first step whose check has not passed. */
-function unlockedSteps(lab: NormalizedLab, passed: ReadonlyMap<number, number>): number {
-  if (!isGated(lab)) return lab.instructions.length;
-  const blocking = firstUnpassed(lab, passed);
-  return blocking ?? lab.instructions.length;
-}
-
-/** The first step with a check that has not passed, or undefined when every check passed. */
-export function firstUnpassed(lab: NormalizedLab, passed: ReadonlyMap<number, number>): number | undefined {
-  const index = lab.instructions.findIndex((step, i) => step.check !== null && !passed.has(i + 1));
-  return index === -1 ? undefined : index + 1;
 }
 
 /**

@@ -3,7 +3,9 @@ import type { NormalizedLab } from '../../common/lab/normalized.js';
 import { parseLab, positionInLab, type ParseLabResult } from '../../common/lab/parse.js';
 import { LabhubError, validationError } from '../errors.js';
 import { sha256, type CurrentLabRow, type LabRepository, type LabVersionMeta, type LabVersionRow } from '../store/labs.js';
+import type { UserRow } from '../store/users.js';
 import type { FileLabSource, FileLabState } from './file-labs.js';
+import { authorsInText, labRoleOf, type LabAuthorship } from './ownership.js';
 
 /** One lab as the catalog shows it: valid or broken, from a file or from the store. */
 export interface CatalogEntry {
@@ -19,6 +21,10 @@ export interface CatalogEntry {
   lab: NormalizedLab | null;
   yaml: string;
   updatedAt: number;
+  /** Who created it through the API; null for file labs (decision 0015). */
+  owner: string | null;
+  /** `metadata.authors`: its co-authors, or a lab file's authors. */
+  authors: string[];
 }
 
 /** What an instance is started from: a lab at one version, which stays resolvable after the lab changes or is deleted. */
@@ -63,7 +69,7 @@ export class LabCatalog {
     const entries = rows.map((row) => this.entryOf(row, row.source === 'file' ? this.files.byName(row.name) : undefined));
     const shown = new Set(entries.filter((entry) => entry.file !== undefined).map((entry) => entry.file));
     for (const state of this.files.list()) {
-      if (!shown.has(state.file)) entries.push(fileEntry(state, undefined));
+      if (!shown.has(state.file)) entries.push(this.fileEntry(state, undefined));
     }
     return entries.sort((a, b) => a.name.localeCompare(b.name) || (a.file ?? '').localeCompare(b.file ?? ''));
   }
@@ -73,7 +79,18 @@ export class LabCatalog {
     const row = await this.repository.findCurrent(name);
     const state = this.files.byName(name);
     if (row) return this.entryOf(row, row.source === 'file' ? state : undefined);
-    return state ? fileEntry(state, undefined) : undefined;
+    return state ? this.fileEntry(state, undefined) : undefined;
+  }
+
+  /**
+   * Whose the lab is: of the live lab as the catalog shows it, else of the deleted lab's last
+   * version (its learners' instances and progress stay its authors'); undefined for a name never used.
+   */
+  async authorship(name: string): Promise<LabAuthorship | undefined> {
+    const entry = await this.get(name);
+    if (entry) return { owner: entry.owner, authors: entry.authors };
+    const row = await this.repository.findOwner(name);
+    return row && { owner: row.owner, authors: this.authorsOf(row.yaml, row.sha256) };
   }
 
   /**
@@ -108,27 +125,37 @@ export class LabCatalog {
     return result.ok ? { ok: true, problems: [] } : { ok: false, problems: result.problems };
   }
 
-  /** Saves a new lab from YAML text: 400 with problems when invalid, 409 when the name is taken. */
-  async create(yaml: string, author: string): Promise<CatalogEntry> {
+  /**
+   * Saves a new lab from YAML text, owned by `creator`: 400 with problems when invalid, 409 when
+   * the name is taken — by a live lab, or by a deleted one `creator` did not hold (its instances
+   * and versions stay its authors').
+   */
+  async create(yaml: string, creator: Pick<UserRow, 'username' | 'role'>): Promise<CatalogEntry> {
     const lab = this.parseOrThrow(yaml);
     const claimingFile = this.files.byName(lab.name);
     if (claimingFile?.claimsName) throw nameTaken(yaml, `The lab "${lab.name}" comes from the file ${claimingFile.file}; choose another name.`);
     const now = Date.now();
-    const outcome = await this.repository.create(lab.name, yaml, 'store', author, now);
+    const mayRevive = (deleted: { owner: string | null; yaml: string; sha256: string }) => labRoleOf(creator, { owner: deleted.owner, authors: this.authorsOf(deleted.yaml, deleted.sha256) }) !== null;
+    const outcome = await this.repository.create(lab.name, yaml, 'store', creator.username, now, mayRevive);
     if (!outcome.ok) {
       throw nameTaken(
         yaml,
-        outcome.existing.source === 'file'
-          ? `The lab "${lab.name}" comes from a file in the labs directory; choose another name.`
-          : `A lab named "${lab.name}" already exists; change it with PUT /api/labs/${lab.name} or choose another name.`,
+        outcome.reason === 'not-yours'
+          ? `The name "${lab.name}" belonged to a lab that was deleted; only its authors or an admin can use it again. Choose another name.`
+          : outcome.existing.source === 'file'
+            ? `The lab "${lab.name}" comes from a file in the labs directory; choose another name.`
+            : `A lab named "${lab.name}" already exists; choose another name.`,
       );
     }
-    return savedEntry(lab, outcome.version, yaml, now);
+    return savedEntry(lab, outcome.version, yaml, now, creator.username);
   }
 
-  /** Saves a new version of a lab written through the API; `baseVersion` guards against overwriting someone else's save. */
+  /**
+   * Saves a new version of a lab written through the API; `baseVersion` guards against overwriting
+   * someone else's save. Who may save is the caller's to check (labs/authoring.ts).
+   */
   async update(name: string, yaml: string, author: string, baseVersion?: number): Promise<CatalogEntry> {
-    await this.mustBeStoreLab(name, 'changed');
+    const current = await this.mustBeStoreLab(name, 'changed');
     const lab = this.parseOrThrow(yaml);
     if (lab.name !== name) {
       throw validationError(
@@ -148,7 +175,7 @@ export class LabCatalog {
       await this.mustBeStoreLab(name, 'changed');
       throw new LabhubError('LABHUB_CONFLICT', `The lab "${name}" changed while saving; try again.`);
     }
-    return savedEntry(lab, outcome.version, yaml, now);
+    return savedEntry(lab, outcome.version, yaml, now, current.owner);
   }
 
   async delete(name: string): Promise<void> {
@@ -169,14 +196,20 @@ export class LabCatalog {
     return row;
   }
 
+  /** The lab's text parsed, or the problems that keep it from validating (cached by hash). */
+  parseText(yaml: string): ParseLabResult {
+    return this.parse(yaml, sha256(yaml));
+  }
+
   /** 404 for an unknown lab, 409 for a file lab: those change only in their file. */
-  private async mustBeStoreLab(name: string, what: 'changed' | 'deleted'): Promise<void> {
+  private async mustBeStoreLab(name: string, what: 'changed' | 'deleted'): Promise<CatalogEntry> {
     const entry = await this.get(name);
     if (!entry) throw new LabhubError('LABHUB_NOT_FOUND', `There is no lab "${name}".`);
     if (entry.source === 'file') {
       const where = entry.file ? `the file ${entry.file} in the labs directory` : 'a file in the labs directory';
       throw new LabhubError('LABHUB_CONFLICT', `The lab "${name}" comes from ${where}; it can only be ${what} there.`);
     }
+    return entry;
   }
 
   private parseOrThrow(yaml: string): NormalizedLab {
@@ -188,8 +221,32 @@ export class LabCatalog {
     throw validationError(result.problems, `The lab is not valid: ${first?.path ?? ''} ${first?.message ?? ''}${where}${more}.`);
   }
 
+  /** `metadata.authors` of a recorded text: from the parse when it validates, else read leniently. */
+  private authorsOf(yaml: string, hash: string): string[] {
+    const result = this.parse(yaml, hash);
+    return result.ok ? (result.lab.authors ?? []) : authorsInText(yaml);
+  }
+
+  private fileEntry(state: FileLabState, row: CurrentLabRow | undefined): CatalogEntry {
+    const ok = state.status === 'ok' && state.lab !== null && state.version !== null;
+    return {
+      name: state.name,
+      source: 'file',
+      file: state.file,
+      status: ok ? 'ok' : 'broken',
+      problems: state.problems,
+      version: state.version ?? row?.version ?? null,
+      lab: ok ? state.lab : null,
+      yaml: state.yaml,
+      updatedAt: row?.updatedAt ?? Math.round(state.modifiedAt),
+      owner: null,
+      // A broken file still names its authors: they are who need to see its problems.
+      authors: state.lab?.authors ?? authorsInText(state.yaml),
+    };
+  }
+
   private entryOf(row: CurrentLabRow, state: FileLabState | undefined): CatalogEntry {
-    if (state) return fileEntry(state, row);
+    if (state) return this.fileEntry(state, row);
     const result = this.parse(row.yaml, row.sha256);
     return {
       name: row.name,
@@ -200,6 +257,8 @@ export class LabCatalog {
       lab: result.ok ? result.lab : null,
       yaml: row.yaml,
       updatedAt: row.updatedAt,
+      owner: row.source === 'store' ? row.owner : null,
+      authors: result.ok ? (result.lab.authors ?? []) : authorsInText(row.yaml),
     };
   }
 
@@ -219,23 +278,8 @@ export class LabCatalog {
 }
 
 /** The entry of the version just saved (not re-read: a later save by someone else may already be the latest). */
-function savedEntry(lab: NormalizedLab, version: number, yaml: string, now: number): CatalogEntry {
-  return { name: lab.name, source: 'store', status: 'ok', problems: [], version, lab, yaml, updatedAt: now };
-}
-
-function fileEntry(state: FileLabState, row: CurrentLabRow | undefined): CatalogEntry {
-  const ok = state.status === 'ok' && state.lab !== null && state.version !== null;
-  return {
-    name: state.name,
-    source: 'file',
-    file: state.file,
-    status: ok ? 'ok' : 'broken',
-    problems: state.problems,
-    version: state.version ?? row?.version ?? null,
-    lab: ok ? state.lab : null,
-    yaml: state.yaml,
-    updatedAt: row?.updatedAt ?? Math.round(state.modifiedAt),
-  };
+function savedEntry(lab: NormalizedLab, version: number, yaml: string, now: number, owner: string | null): CatalogEntry {
+  return { name: lab.name, source: 'store', status: 'ok', problems: [], version, lab, yaml, updatedAt: now, owner, authors: lab.authors ?? [] };
 }
 
 function nameTaken(yaml: string, message: string): LabhubError {

@@ -1,13 +1,17 @@
 import type { LabDetail, LabMachineDetail, LabSummary, LabVersionInfo } from '../../common/lab/api.js';
 import type { NormalizedMachine } from '../../common/lab/normalized.js';
+import { unlockedSteps } from '../../common/lab/guide.js';
 import type { LabVersionMeta } from '../store/labs.js';
 import type { CatalogEntry } from './catalog.js';
+import type { LabRole } from './ownership.js';
 
 /**
- * What the API shows of a catalog entry. Authors and admins see why a lab is broken, its YAML
- * and its check commands; users see that it is broken and the steps, not the answers.
+ * What the API shows of a catalog entry. Those who hold the lab (`role`: its owner, its authors,
+ * admins) see why it is broken, its YAML, its groups and its check commands; everyone else sees
+ * that it is broken and the steps, not the answers.
  */
-export function toLabSummary(entry: CatalogEntry, canAuthor: boolean): LabSummary {
+export function toLabSummary(entry: CatalogEntry, role: LabRole | null): LabSummary {
+  const canAuthor = role !== null;
   const lab = entry.lab;
   return {
     name: entry.name,
@@ -27,20 +31,27 @@ export function toLabSummary(entry: CatalogEntry, canAuthor: boolean): LabSummar
   };
 }
 
-export function toLabDetail(entry: CatalogEntry, canAuthor: boolean): LabDetail {
+/**
+ * One lab in full for those who hold it; for everyone else no more than the steps API shows a
+ * fresh instance: no check command, and in a gated lab no text of the steps that open later.
+ */
+export function toLabDetail(entry: CatalogEntry, role: LabRole | null): LabDetail {
   const lab = entry.lab;
+  const canAuthor = role !== null;
+  const open = lab && !canAuthor ? unlockedSteps(lab, new Map()) : Infinity;
   return {
-    ...toLabSummary(entry, canAuthor),
+    ...toLabSummary(entry, role),
     machines: (lab?.machines ?? []).map(machineDetail),
     network: lab ? { egress: lab.network.egress } : null,
-    instructions: (lab?.instructions ?? []).map((step) => ({
+    instructions: (lab?.instructions ?? []).map((step, index) => ({
       title: step.title,
-      body: step.body,
+      body: index + 1 <= open ? step.body : '',
       check: step.check ? { machine: step.check.machine, timeoutSeconds: step.check.timeoutSeconds, ...(canAuthor && { run: step.check.run }) } : null,
     })),
-    ...(canAuthor && { yaml: entry.yaml }),
+    ...(canAuthor && { yaml: entry.yaml, authorship: { owner: entry.owner, authors: entry.authors, you: role } }),
   };
 }
+
 
 function machineDetail(machine: NormalizedMachine): LabMachineDetail {
   const common = {

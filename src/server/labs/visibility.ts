@@ -3,24 +3,15 @@ import { LabhubError } from '../errors.js';
 import type { GroupRepository } from '../store/groups.js';
 import type { UserRow } from '../store/users.js';
 import type { CatalogEntry } from './catalog.js';
-
-/** Who wrote a lab (the lab repository knows). */
-export interface LabAuthorList {
-  /** Usernames that wrote versions of the lab; empty for a lab that only came from a file. */
-  authors(labName: string): Promise<string[]>;
-}
+import { labRoleOf, type LabRole } from './ownership.js';
 
 /**
  * Which labs a user sees and may start. A lab limited to groups (`spec.groups`) is for members
- * of one of them, admins, and its authors — those who wrote its versions, or every author for a
- * lab from a file (the same rule as watching instances, instances/access.ts). Everyone else is
- * told it does not exist (404), as for an unknown lab.
+ * of one of them, admins, and its owner and authors (labs/ownership.ts). Everyone else is told it
+ * does not exist (404), as for an unknown lab, wherever the lab is named.
  */
 export class LabVisibility {
-  constructor(
-    private readonly groups: GroupRepository,
-    private readonly labs: LabAuthorList,
-  ) {}
+  constructor(private readonly groups: GroupRepository) {}
 
   /** The entries `user` may see, in the order given. */
   async filter(user: UserRow, entries: CatalogEntry[]): Promise<CatalogEntry[]> {
@@ -38,21 +29,33 @@ export class LabVisibility {
 
   /** 404, exactly as for an unknown lab, when `user` may not see the lab. */
   async assertCanSee(user: UserRow, entry: CatalogEntry | undefined, name: string): Promise<CatalogEntry> {
-    if (!entry || !(await this.canSee(user, entry))) throw new LabhubError('LABHUB_NOT_FOUND', `There is no lab "${name}".`);
+    if (!entry || !(await this.canSee(user, entry))) throw notFound(name);
     return entry;
+  }
+
+  /**
+   * The lab and how `user` holds it, for changing it or reading what only its authors read
+   * (versions, learners' progress): 404 when they may not see it, 403 when they see it but do not hold it.
+   */
+  async assertHolds(user: UserRow, entry: CatalogEntry | undefined, name: string): Promise<{ entry: CatalogEntry; role: LabRole }> {
+    const seen = await this.assertCanSee(user, entry, name);
+    const role = labRoleOf(user, seen);
+    if (!role) throw new LabhubError('LABHUB_FORBIDDEN', `Only the lab's owner${seen.owner ? ` (${seen.owner})` : ''}, its authors and admins can do this.`);
+    return { entry: seen, role };
   }
 
   private async allows(user: UserRow, entry: CatalogEntry, memberOf: Set<string>): Promise<boolean> {
     const groups = groupsOf(entry);
-    if (groups.length === 0 || groups.some((group) => memberOf.has(group))) return true;
-    if (user.role !== 'author') return false;
-    const authors = await this.labs.authors(entry.name);
-    return authors.length === 0 || authors.includes(user.username);
+    return groups.length === 0 || groups.some((group) => memberOf.has(group)) || labRoleOf(user, entry) !== null;
   }
 
   private async memberships(user: UserRow): Promise<Set<string>> {
     return new Set((await this.groups.groupsOf(user.id)).map((group) => group.name));
   }
+}
+
+function notFound(name: string): LabhubError {
+  return new LabhubError('LABHUB_NOT_FOUND', `There is no lab "${name}".`);
 }
 
 /** The groups a lab is limited to; for a broken lab, what its text says (so breaking a lab does not show it to everyone). */
@@ -62,7 +65,7 @@ function groupsOf(entry: CatalogEntry): string[] {
     const document = parseYaml(entry.yaml) as { spec?: { groups?: unknown } } | null;
     const groups = document?.spec?.groups;
     if (Array.isArray(groups)) return groups.map(String);
-    // A value that is not a list still says the lab is meant to be limited: show it to no one but authors.
+    // A value that is not a list still says the lab is meant to be limited: show it to no one but its authors.
     return groups === undefined || groups === null ? [] : [''];
   } catch {
     return [];

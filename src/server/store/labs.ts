@@ -15,9 +15,20 @@ export interface CurrentLabRow {
   sha256: string;
   createdBy: string | null;
   updatedAt: number;
+  /** Who created the lab through the API; null for file labs. */
+  owner: string | null;
 }
 
-export type CreateOutcome = { ok: true; version: number } | { ok: false; existing: LabRow };
+/** The latest recorded version of a lab, live or deleted, and its owner: whose lab it is (decision 0015). */
+export interface LabOwnerRow {
+  owner: string | null;
+  source: 'file' | 'store';
+  deleted: boolean;
+  yaml: string;
+  sha256: string;
+}
+
+export type CreateOutcome = { ok: true; version: number } | { ok: false; existing: LabRow; reason: 'live' | 'not-yours' };
 export type AddVersionOutcome =
   | { ok: true; version: number; changed: boolean }
   | { ok: false; reason: 'missing' }
@@ -62,31 +73,46 @@ export class LabRepository {
       .execute();
   }
 
-  /** Usernames that wrote a version of the lab through the API (none for a lab that only ever came from a file). */
-  async authors(name: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('lab_versions').select('created_by').distinct().where('lab_name', '=', name).where('created_by', 'is not', null).execute();
-    return rows.flatMap((row) => (row.created_by === null ? [] : [row.created_by]));
+  /** The lab's owner and latest recorded text, also of a deleted lab; undefined when the name was never used. */
+  async findOwner(name: string): Promise<LabOwnerRow | undefined> {
+    return toOwnerRow(await ownerQuery(this.db, name).executeTakeFirst());
   }
 
   getVersion(name: string, version: number): Promise<LabVersionRow | undefined> {
     return this.db.selectFrom('lab_versions').selectAll().where('lab_name', '=', name).where('version', '=', version).executeTakeFirst();
   }
 
-  /** A new lab at version 1, or the next version of a deleted one; refused while a live lab has the name. */
-  create(name: string, yaml: string, source: 'file' | 'store', createdBy: string | null, now = Date.now()): Promise<CreateOutcome> {
+  /**
+   * A new lab at version 1, or the next version of a deleted one; refused while a live lab has the
+   * name, and for a deleted one unless `mayRevive` allows it (decided in the transaction, so a
+   * delete racing the create cannot slip past it). A store lab is owned by `createdBy`.
+   */
+  create(
+    name: string,
+    yaml: string,
+    source: 'file' | 'store',
+    createdBy: string | null,
+    now = Date.now(),
+    mayRevive: (deleted: LabOwnerRow) => boolean = () => true,
+  ): Promise<CreateOutcome> {
+    const owner = source === 'store' ? createdBy : null;
     return this.db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('labs')
-        .values({ name, source, latest_version: 1, created_at: now, updated_at: now, deleted_at: null })
+        .values({ name, source, latest_version: 1, created_at: now, updated_at: now, deleted_at: null, owner })
         .onConflict((c) => c.column('name').doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
         await insertVersion(trx, name, 1, yaml, source, createdBy, now);
         return { ok: true, version: 1 };
       }
+      const deleted = toOwnerRow(await ownerQuery(trx, name).where('labs.deleted_at', 'is not', null).executeTakeFirst());
+      if (deleted && !mayRevive(deleted)) {
+        return { ok: false, reason: 'not-yours', existing: await trx.selectFrom('labs').selectAll().where('name', '=', name).executeTakeFirstOrThrow() };
+      }
       const revived = await trx
         .updateTable('labs')
-        .set((eb) => ({ latest_version: eb('latest_version', '+', 1), source, updated_at: now, deleted_at: null }))
+        .set((eb) => ({ latest_version: eb('latest_version', '+', 1), source, updated_at: now, deleted_at: null, owner }))
         .where('name', '=', name)
         .where('deleted_at', 'is not', null)
         .returning('latest_version')
@@ -96,7 +122,7 @@ export class LabRepository {
         return { ok: true, version: revived.latest_version };
       }
       const existing = await trx.selectFrom('labs').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
-      return { ok: false, existing };
+      return { ok: false, reason: 'live', existing };
     });
   }
 
@@ -184,6 +210,7 @@ export class LabRepository {
         'lab_versions.yaml as yaml',
         'lab_versions.sha256 as sha256',
         'lab_versions.created_by as createdBy',
+        'labs.owner as owner',
       ])
       .where('labs.deleted_at', 'is', null);
   }
@@ -194,6 +221,18 @@ class Rollback extends Error {
   constructor(readonly outcome: AddVersionOutcome | undefined) {
     super('rollback');
   }
+}
+
+function ownerQuery(db: Kysely<Database>, name: string) {
+  return db
+    .selectFrom('labs')
+    .innerJoin('lab_versions', (join) => join.onRef('lab_versions.lab_name', '=', 'labs.name').onRef('lab_versions.version', '=', 'labs.latest_version'))
+    .select(['labs.owner as owner', 'labs.source as source', 'labs.deleted_at as deletedAt', 'lab_versions.yaml as yaml', 'lab_versions.sha256 as sha256'])
+    .where('labs.name', '=', name);
+}
+
+function toOwnerRow(row: { owner: string | null; source: 'file' | 'store'; deletedAt: number | null; yaml: string; sha256: string } | undefined): LabOwnerRow | undefined {
+  return row && { owner: row.owner, source: row.source, deleted: row.deletedAt !== null, yaml: row.yaml, sha256: row.sha256 };
 }
 
 async function insertVersion(trx: Transaction<Database>, name: string, version: number, yaml: string, source: 'file' | 'store', createdBy: string | null, now: number): Promise<void> {

@@ -60,6 +60,8 @@ export interface LabsTable {
   updated_at: number;
   /** Deleted labs keep their versions (running instances resolve them); null while live. */
   deleted_at: number | null;
+  /** Username of the author who created a lab written through the API (decision 0015); null for file labs. */
+  owner: string | null;
 }
 
 export interface LabVersionsTable {

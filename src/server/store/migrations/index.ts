@@ -9,6 +9,7 @@ import { installation } from './006-installation.js';
 import { groups } from './007-groups.js';
 import { shares } from './008-shares.js';
 import { quotas } from './009-quotas.js';
+import { labOwners } from './010-lab-owners.js';
 
 /** Every migration in order. Names are permanent: never rename or edit one that has shipped; add a new one. */
 export function allMigrations(dialect: Dialect): Record<string, Migration> {
@@ -22,5 +23,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '007-groups': groups(dialect),
     '008-shares': shares(dialect),
     '009-quotas': quotas(dialect),
+    '010-lab-owners': labOwners(dialect),
   };
 }
