@@ -16,7 +16,12 @@ import { testApp, type TestApp } from '../support/app.js';
  * policy fails the test, so a new route cannot be missed.
  */
 
-const roles = ['anonymous', 'owner', 'other', 'viewer', 'controller', 'author', 'admin'] as const;
+/**
+ * `owner` owns the fixture instance; `member` is a learner in the group the lab-ownership rows'
+ * lab is limited to; `labOwner` is the author who owns that lab and is named an author of the
+ * fixture's lab file; `author` is another author (issue 15: authors touch only their labs).
+ */
+const roles = ['anonymous', 'owner', 'other', 'viewer', 'controller', 'member', 'author', 'labOwner', 'admin'] as const;
 type Role = (typeof roles)[number];
 
 /** What a caller may do: declared per route below. */
@@ -32,20 +37,27 @@ type Policy =
   /** use it (owner, admin, control share) */
   | 'use'
   /** manage it (owner, admin) */
-  | 'manage';
+  | 'manage'
+  /** the lab-ownership rows' lab (limited to a group): see it (members, its owner, admins) */
+  | 'labSee'
+  /** hold that lab: change it, read its versions and progress (its owner and authors, admins; another author may not even see it) */
+  | 'labHold';
 
 /** What the caller gets: `ok` is anything but 401, 403 and 404 (the route ran, or refused for reasons other than who asked). */
 type Outcome = 'ok' | 401 | 403 | 404;
 
 const expected: Record<Policy, Record<Role, Outcome>> = {
-  public: { anonymous: 'ok', owner: 'ok', other: 'ok', viewer: 'ok', controller: 'ok', author: 'ok', admin: 'ok' },
-  user: { anonymous: 401, owner: 'ok', other: 'ok', viewer: 'ok', controller: 'ok', author: 'ok', admin: 'ok' },
-  author: { anonymous: 401, owner: 403, other: 403, viewer: 403, controller: 403, author: 'ok', admin: 'ok' },
-  admin: { anonymous: 401, owner: 403, other: 403, viewer: 403, controller: 403, author: 403, admin: 'ok' },
-  // The fixture lab comes from a file: it has no recorded authors, so every author may watch its instances.
-  watch: { anonymous: 401, owner: 'ok', other: 404, viewer: 'ok', controller: 'ok', author: 'ok', admin: 'ok' },
-  use: { anonymous: 401, owner: 'ok', other: 404, viewer: 403, controller: 'ok', author: 403, admin: 'ok' },
-  manage: { anonymous: 401, owner: 'ok', other: 404, viewer: 403, controller: 403, author: 403, admin: 'ok' },
+  public: { anonymous: 'ok', owner: 'ok', other: 'ok', viewer: 'ok', controller: 'ok', member: 'ok', author: 'ok', labOwner: 'ok', admin: 'ok' },
+  user: { anonymous: 401, owner: 'ok', other: 'ok', viewer: 'ok', controller: 'ok', member: 'ok', author: 'ok', labOwner: 'ok', admin: 'ok' },
+  author: { anonymous: 401, owner: 403, other: 403, viewer: 403, controller: 403, member: 403, author: 'ok', labOwner: 'ok', admin: 'ok' },
+  admin: { anonymous: 401, owner: 403, other: 403, viewer: 403, controller: 403, member: 403, author: 403, labOwner: 403, admin: 'ok' },
+  // The fixture's lab file names labOwner its author: labOwner watches its learners, another author does not even see them.
+  watch: { anonymous: 401, owner: 'ok', other: 404, viewer: 'ok', controller: 'ok', member: 404, author: 404, labOwner: 'ok', admin: 'ok' },
+  use: { anonymous: 401, owner: 'ok', other: 404, viewer: 403, controller: 'ok', member: 404, author: 404, labOwner: 403, admin: 'ok' },
+  manage: { anonymous: 401, owner: 'ok', other: 404, viewer: 403, controller: 403, member: 404, author: 404, labOwner: 403, admin: 'ok' },
+  labSee: { anonymous: 401, owner: 404, other: 404, viewer: 404, controller: 404, member: 'ok', author: 404, labOwner: 'ok', admin: 'ok' },
+  // Learners are refused by role (403) before the lab is looked up; another author is told it does not exist.
+  labHold: { anonymous: 401, owner: 403, other: 403, viewer: 403, controller: 403, member: 403, author: 404, labOwner: 'ok', admin: 'ok' },
 };
 
 /** The fixture values that fill a route's parameters. */
@@ -65,6 +77,23 @@ interface Case {
 
 const matrixLab = 'matrix';
 const group = 'class-a';
+/** The lab-ownership rows' labs: created by labOwner in labhub, limited to `group`. */
+const ownedLab = 'owned';
+const doomedLab = 'owned-doomed';
+
+function ownedLabYaml(name: string): string {
+  return `apiVersion: labhub.io/v1
+kind: Lab
+metadata: { name: ${name}, title: Owned }
+spec:
+  groups: [${group}]
+  machines:
+    - { name: box, type: container, image: labhub/shell }
+  instructions:
+    - title: One
+      check: { machine: box, run: "true" }
+`;
+}
 
 /** Every route's policy, by `METHOD url` exactly as registered. */
 const policies: Record<string, Case> = {
@@ -85,16 +114,27 @@ const policies: Record<string, Case> = {
   'GET /api/me': { policy: 'user' },
   'GET /api/me/quota': { policy: 'user' },
 
-  // Labs.
+  // Labs: the rows naming one lab use labOwner's lab limited to a group (issue 15: lab ownership).
   'GET /api/labs': { policy: 'user' },
-  'GET /api/labs/:lab': { policy: 'user', request: () => ({ url: `/api/labs/${matrixLab}` }) },
+  'GET /api/labs/:lab': { policy: 'labSee', request: () => ({ url: `/api/labs/${ownedLab}` }) },
   'POST /api/labs': { policy: 'author', request: () => ({ body: { yaml: 'not: a lab' } }) },
   'POST /api/labs/validate': { policy: 'author', request: () => ({ body: { yaml: 'not: a lab' } }) },
-  'PUT /api/labs/:lab': { policy: 'author', request: () => ({ url: `/api/labs/${matrixLab}`, body: { yaml: 'not: a lab' } }) },
-  'DELETE /api/labs/:lab': { policy: 'author', request: () => ({ url: `/api/labs/${matrixLab}` }) },
-  'GET /api/labs/:lab/versions': { policy: 'author', request: () => ({ url: `/api/labs/${matrixLab}/versions` }) },
-  'GET /api/labs/:lab/versions/:version': { policy: 'author', request: () => ({ url: `/api/labs/${matrixLab}/versions/1` }) },
-  'GET /api/labs/:lab/progress': { policy: 'author', request: () => ({ url: `/api/labs/${matrixLab}/progress` }) },
+  // Who may write is decided before the text is read: the holder gets 400 for this text, another author 404.
+  'PUT /api/labs/:lab': { policy: 'labHold', request: () => ({ url: `/api/labs/${ownedLab}`, body: { yaml: 'not: a lab' } }) },
+  'PUT /api/labs/:lab/authors': { policy: 'labHold', request: () => ({ url: `/api/labs/${ownedLab}/authors`, body: { authors: [] } }) },
+  'DELETE /api/labs/:lab': {
+    policy: 'labHold',
+    request: () => ({ url: `/api/labs/${doomedLab}` }),
+    // Each allowed delete finds the lab there again (its owner may re-create a deleted lab's name).
+    prepare: async (_fixture, t) => {
+      await call(t, 'labOwner', 'POST', '/api/labs', { yaml: ownedLabYaml(doomedLab) });
+      return {};
+    },
+  },
+  'GET /api/labs/:lab/versions': { policy: 'labHold', request: () => ({ url: `/api/labs/${ownedLab}/versions` }) },
+  'GET /api/labs/:lab/versions/:version': { policy: 'labHold', request: () => ({ url: `/api/labs/${ownedLab}/versions/1` }) },
+  'GET /api/labs/:lab/progress': { policy: 'labHold', request: () => ({ url: `/api/labs/${ownedLab}/progress` }) },
+  'GET /api/labs/:lab/progress.csv': { policy: 'labHold', request: () => ({ url: `/api/labs/${ownedLab}/progress.csv` }) },
 
   // Instances.
   'POST /api/instances': { policy: 'user', request: () => ({ body: {} }) },
@@ -156,7 +196,18 @@ const policies: Record<string, Case> = {
   'PUT /api/admin/groups/:group/quota': { policy: 'admin', request: () => ({ url: `/api/admin/groups/${group}/quota`, body: { instances: 5 } }) },
 };
 
-const users: Record<Exclude<Role, 'anonymous'>, 'user' | 'author' | 'admin'> = { owner: 'user', other: 'user', viewer: 'user', controller: 'user', author: 'author', admin: 'admin' };
+const users: Record<Exclude<Role, 'anonymous'>, 'user' | 'author' | 'admin'> = {
+  owner: 'user',
+  other: 'user',
+  viewer: 'user',
+  controller: 'user',
+  member: 'user',
+  author: 'author',
+  labOwner: 'author',
+  admin: 'admin',
+};
+/** Usernames are lower-case. */
+const username = (role: Role) => role.toLowerCase();
 const cookies = new Map<Role, string>();
 
 async function call(t: TestApp, role: Role, method: string, url: string, body?: unknown): Promise<{ status: number; body: string }> {
@@ -195,7 +246,7 @@ function upgrade(url: string, headers: Record<string, string>): Promise<number> 
 
 const appsDomain = 'apps.labhub.test';
 
-for (const mode of ['apps in path mode', 'apps on their own subdomains'] as const) describe(`authorization matrix (${mode}): every route × anonymous, owner, other user, viewer, controller, author, admin`, { timeout: 900_000 }, () => {
+for (const mode of ['apps in path mode', 'apps on their own subdomains'] as const) describe(`authorization matrix (${mode}): every route × anonymous, owner, other user, viewer, controller, group member, author, the lab's owner, admin`, { timeout: 900_000 }, () => {
   let t: TestApp;
   let runtime: LocalRuntime;
   let labsDir: string;
@@ -209,7 +260,7 @@ for (const mode of ['apps in path mode', 'apps on their own subdomains'] as cons
       path.join(labsDir, `${matrixLab}.yaml`),
       `apiVersion: labhub.io/v1
 kind: Lab
-metadata: { name: ${matrixLab}, title: Matrix }
+metadata: { name: ${matrixLab}, title: Matrix, authors: [${username('labOwner')}] }
 spec:
   limits: { maxInstancesPerUser: 10 }
   machines:
@@ -224,9 +275,11 @@ spec:
     const apps: Record<string, string> = mode === 'apps on their own subdomains' ? { LABHUB_APPS_DOMAIN: appsDomain } : {};
     t = await testApp('sqlite', { runtime, env: { LABHUB_LABS_DIR: labsDir, LABHUB_QUOTA_INSTANCES: '20', LABHUB_QUOTA_CPU: '20', LABHUB_QUOTA_MEMORY: '64Gi', ...apps } });
     cookies.set('admin', await t.adminCookie());
-    for (const [role, kind] of Object.entries(users)) if (role !== 'admin') cookies.set(role as Role, await t.userCookie(role, kind));
+    for (const [role, kind] of Object.entries(users)) if (role !== 'admin') cookies.set(role as Role, await t.userCookie(username(role as Role), kind));
     await t.userCookie('spare');
     assert.equal((await call(t, 'admin', 'POST', '/api/admin/groups', { name: group })).status, 201);
+    assert.equal((await call(t, 'admin', 'POST', `/api/admin/groups/${group}/members`, { username: username('member') })).status, 200);
+    for (const name of [ownedLab, doomedLab]) assert.equal((await call(t, 'labOwner', 'POST', '/api/labs', { yaml: ownedLabYaml(name) })).status, 201);
     fixture = { id: await startInstance(t, 'owner') };
     instances.push(fixture.id);
     assert.equal((await call(t, 'owner', 'POST', `/api/instances/${fixture.id}/shares`, { username: 'viewer', access: 'view' })).status, 201);
@@ -262,7 +315,7 @@ spec:
     const otherMode = (name: string) => (mode === 'apps in path mode' ? name === 'GET /api/apps/open' : / \/apps\//.test(name));
     const stale = Object.keys(policies).filter((name) => !otherMode(name) && !routes().some((route) => key(route) === name));
     assert.deepEqual(stale, [], 'policies of routes that no longer exist');
-    const declared: Record<Policy, string> = { public: 'public', user: 'user', author: 'author', admin: 'admin', watch: 'user', use: 'user', manage: 'user' };
+    const declared: Record<Policy, string> = { public: 'public', user: 'user', author: 'author', admin: 'admin', watch: 'user', use: 'user', manage: 'user', labSee: 'user', labHold: 'author' };
     for (const route of routes()) {
       const policy = policyOf(route)?.policy;
       if (policy && route.access !== undefined) assert.equal(route.access, declared[policy], `${key(route)} declares ${route.access} but its policy is ${policy}`);
