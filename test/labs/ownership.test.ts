@@ -165,7 +165,7 @@ for (const dialect of dialects) {
       assert.equal(named.statusCode, 200, named.body);
       const detail = named.json().lab as LabDetail;
       assert.deepEqual(detail.authorship, { owner: 'ann', authors: ['bob'], you: 'owner' });
-      assert.match(detail.yaml ?? '', /\n  authors: \[ bob \]\n/, 'written into metadata, as a flow list');
+      assert.match(detail.yaml ?? '', /\n {2}authors: \[ bob \]\n/, 'written into metadata, as a flow list');
       const latest = detail.version ?? 0;
 
       const edited = await call('PUT', '/api/labs/open-lab', bob, { yaml: detail.yaml?.replace(/title: .*/, 'title: Co-written') ?? '', baseVersion: latest });
