@@ -114,6 +114,17 @@ describe('kube-sim: the API', { timeout: 300_000 }, () => {
     assert.deepEqual(dv.body.details.causes.map((c: { field: string }) => c.field), ['spec.source']);
   });
 
+  test('a Service name must be a DNS-1035 label (start with a letter), as the real API validates it', async () => {
+    const named = (name: string) => ({ metadata: { name }, spec: { clusterIP: 'None', selector: { app: 'x' } } });
+    const digit = await client.request('POST', `/api/v1/namespaces/${ns}/services`, named('1router'));
+    assert.equal(digit.status, 422);
+    assert.deepEqual(digit.body.details.causes.map((c: { field: string }) => c.field), ['metadata.name']);
+    assert.match(digit.body.details.causes[0].message, /DNS-1035 label/);
+    assert.equal((await client.request('POST', `/api/v1/namespaces/${ns}/services`, named('router1'))).status, 201);
+    // Pods are DNS-1123 subdomains: a leading digit is fine there.
+    assert.equal((await client.request('POST', `/api/v1/namespaces/${ns}/pods?dryRun=All`, pod('1router'))).status, 201);
+  });
+
   test('404 for a missing namespace or object, 409 AlreadyExists, 400 for a kind that does not fit the URL', async () => {
     const missing = await client.request('POST', '/api/v1/namespaces/nowhere/services', { metadata: { name: 'svc' }, spec: { clusterIP: 'None' } });
     assert.equal(missing.status, 404);

@@ -12,7 +12,7 @@ export interface ResourceType {
   /** Custom resources (KubeVirt, CDI): their list items carry apiVersion and kind, as the real API server's CRD lists do. */
   custom: boolean;
   /** The name rule the API server applies to metadata.name. */
-  nameRule: 'label' | 'subdomain';
+  nameRule: 'label' | 'dns1035' | 'subdomain';
   shortNames?: string[];
 }
 
@@ -20,7 +20,7 @@ export function apiVersionOf(type: ResourceType): string {
   return type.group ? `${type.group}/${type.version}` : type.version;
 }
 
-const core = (plural: string, kind: string, namespaced: boolean, statusSubresource: boolean, nameRule: 'label' | 'subdomain'): ResourceType => ({
+const core = (plural: string, kind: string, namespaced: boolean, statusSubresource: boolean, nameRule: 'label' | 'dns1035' | 'subdomain'): ResourceType => ({
   group: '',
   version: 'v1',
   plural,
@@ -34,7 +34,8 @@ const core = (plural: string, kind: string, namespaced: boolean, statusSubresour
 export const resourceTypes: ResourceType[] = [
   core('namespaces', 'Namespace', false, true, 'label'),
   core('pods', 'Pod', true, true, 'subdomain'),
-  core('services', 'Service', true, true, 'label'),
+  // Service names are DNS-1035 labels (ValidateServiceName = NameIsDNS1035Label in k8s.io/kubernetes).
+  core('services', 'Service', true, true, 'dns1035'),
   core('secrets', 'Secret', true, false, 'subdomain'),
   core('resourcequotas', 'ResourceQuota', true, true, 'subdomain'),
   core('limitranges', 'LimitRange', true, false, 'subdomain'),

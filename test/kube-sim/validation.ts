@@ -53,6 +53,14 @@ export function labelError(value: string): string | undefined {
   return undefined;
 }
 
+export function dns1035Error(value: string): string | undefined {
+  if (value.length > 63) return 'must be no more than 63 characters';
+  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
+    return "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+  }
+  return undefined;
+}
+
 export function subdomainError(value: string): string | undefined {
   if (value.length > 253) return 'must be no more than 253 characters';
   if (!dns1123Subdomain.test(value)) {
@@ -110,14 +118,14 @@ function validateAnnotations(annotations: unknown, field: string): StatusCause[]
 }
 
 /** metadata of any object, and of templates inside objects (`spec.template.metadata`). */
-export function validateMetadata(metadata: Record<string, unknown> | undefined, field: string, nameRule: 'label' | 'subdomain' | 'none'): StatusCause[] {
+export function validateMetadata(metadata: Record<string, unknown> | undefined, field: string, nameRule: 'label' | 'dns1035' | 'subdomain' | 'none'): StatusCause[] {
   if (!metadata) return nameRule === 'none' ? [] : [cause.required(`${field}.name`)];
   const causes: StatusCause[] = [];
   if (nameRule !== 'none') {
     const name = metadata.name;
     if (typeof name !== 'string' || name === '') causes.push(cause.required(`${field}.name`));
     else {
-      const error = nameRule === 'label' ? labelError(name) : subdomainError(name);
+      const error = nameRule === 'label' ? labelError(name) : nameRule === 'dns1035' ? dns1035Error(name) : subdomainError(name);
       if (error) causes.push(cause.invalid(`${field}.name`, name, error));
     }
   }

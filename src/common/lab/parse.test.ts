@@ -178,6 +178,7 @@ const withLine10 = (line: string) => `${base}${line}\n`;
 const asVm = (...lines: string[]) => `${replaceLine(replaceLine(base, 9, ''), 8, '      type: vm')}${lines.map((l) => `${l}\n`).join('')}`;
 
 const invalid: InvalidCase[] = [
+  { name: 'a machine name starting with a digit', yaml: replaceLine(base, 7, '    - name: 1box'), path: 'spec.machines[0].name', message: /^must start with a letter/, line: 7, column: 13 },
   { name: 'wrong kind', yaml: replaceLine(base, 2, 'kind: Lav'), path: 'kind', message: 'must be Lab', line: 2, column: 7 },
   { name: 'wrong apiVersion', yaml: replaceLine(base, 1, 'apiVersion: v1'), path: 'apiVersion', message: 'must be labhub.io/v1', line: 1, column: 13 },
   { name: 'name not a DNS label', yaml: replaceLine(base, 4, '  name: Demo_Lab'), path: 'metadata.name', message: /^must be a DNS label/, line: 4, column: 9 },

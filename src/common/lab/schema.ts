@@ -36,6 +36,12 @@ export const minMemoryBytes = 16 * 1024 ** 2;
 
 export const dnsLabelPattern = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const dnsLabelMessage = 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit';
+/**
+ * Machine names are DNS-1035 labels (a letter first): a machine's name is its host name and, on
+ * Kubernetes, the name of its Service, which the API refuses when it starts with a digit.
+ */
+export const machineNamePattern = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
+const machineNameMessage = 'must start with a letter, then lower-case letters, digits and "-", ending with a letter or digit (it becomes a host name)';
 const dnsSubdomainPattern = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 /** An OCI image reference: optional registry host[:port], path, optional tag, optional digest. */
 export const imageReferencePattern =
@@ -173,7 +179,13 @@ const LabCredential = strict(
 );
 
 const machineCommon = {
-  name: dnsLabel('Name of the machine: its host name on the lab network and its tab in the workspace. A DNS label, unique in the lab.'),
+  name: Type.String({
+    minLength: 1,
+    maxLength: 63,
+    pattern: machineNamePattern,
+    patternErrorMessage: machineNameMessage,
+    description: 'Name of the machine: its host name on the lab network and its tab in the workspace. Starts with a letter; lower-case letters, digits and "-"; unique in the lab.',
+  }),
   resources: Type.Optional(LabResources),
   access: Type.Optional(
     Type.Array(LabAccess, { maxItems: 20, default: [...labDefaults.access], description: 'How the learner reaches this machine. Default: [terminal].' }),

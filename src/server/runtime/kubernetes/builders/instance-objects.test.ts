@@ -242,3 +242,10 @@ test('odd owners and long names still give valid objects', () => {
   assertValid(objects);
   assert.ok((objects.namespace.metadata?.name ?? '').length <= 63);
 });
+
+test('a machine whose name starts with a digit is refused before any object is made: a Service name must start with a letter', () => {
+  assert.throws(
+    () => buildInstance({ ...plan, machines: [{ ...router, name: '1router' }] }, settings),
+    (error: unknown) => error instanceof RuntimeError && error.kind === 'bad_plan' && error.machine === '1router' && /must start with a letter/.test(error.message),
+  );
+});

@@ -6,7 +6,8 @@ import type { IResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
-import type { InstancePlan } from '../../runtime.js';
+import { kubeMachineName } from '../../naming.js';
+import { RuntimeError, type InstancePlan } from '../../runtime.js';
 import { buildHomeClaim, buildMachineService, buildPod } from './container-machine.js';
 import type { VirtualMachine } from './kubevirt-types.js';
 import { buildNamespace, buildPlanSecret } from './namespace.js';
@@ -34,6 +35,14 @@ export interface InstanceObjects {
 
 /** Every object of an instance, in the order they are created. Pure: the plan and the settings in, manifests out. */
 export function buildInstance(plan: InstancePlan, settings: KubeSettings): InstanceObjects {
+  for (const machine of plan.machines) {
+    // A Service's name is a DNS-1035 label; labs made before machine names had to start with a letter may hold others.
+    if (!/^[a-z]/.test(kubeMachineName(machine.name))) {
+      throw new RuntimeError('bad_plan', `Machine "${machine.name}" cannot run on Kubernetes: its name must start with a letter (it names the machine's Service). Rename it in the lab.`, {
+        machine: machine.name,
+      });
+    }
+  }
   return {
     namespace: buildNamespace(plan),
     policy: [buildPlanSecret(plan), buildNetworkPolicy(plan, settings), buildResourceQuota(plan), buildLimitRange(plan)],
