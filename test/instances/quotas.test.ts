@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { LocalRuntime } from '../../src/server/runtime/local/local-runtime.js';
-import { dataDir, engineSocket } from '../runtime-conformance/local-target.js';
 import { dialects, testApp, type TestApp } from '../support/app.js';
+import { ProcessRuntime } from '../support/process-runtime.js';
 
 const lab = (name: string, cpu: string, memory: string) => `apiVersion: labhub.io/v1
 kind: Lab
@@ -19,7 +18,8 @@ spec:
 for (const dialect of dialects) {
   describe(`quotas (${dialect})`, { timeout: 600_000 }, () => {
     let t: TestApp;
-    let runtime: LocalRuntime;
+    // Quotas are policy: any runtime that really starts and stops machines will do (test/support/process-runtime.ts).
+    let runtime: ProcessRuntime;
     let labsDir: string;
     let learner: string;
     let admin: string;
@@ -39,15 +39,15 @@ for (const dialect of dialects) {
       labsDir = mkdtempSync(path.join(tmpdir(), 'labhub-quota-labs-'));
       writeFileSync(path.join(labsDir, 'half.yaml'), lab('half', '0.5', '256Mi'));
       writeFileSync(path.join(labsDir, 'big.yaml'), lab('big', '2', '256Mi'));
-      runtime = new LocalRuntime({ engineSocket, dataDir });
+      runtime = new ProcessRuntime();
       t = await testApp(dialect, { runtime, env: { LABHUB_LABS_DIR: labsDir, LABHUB_QUOTA_INSTANCES: '2', LABHUB_QUOTA_CPU: '1', LABHUB_QUOTA_MEMORY: '1Gi' } });
       learner = await t.userCookie('quinn');
       admin = await t.adminCookie();
     });
     after(async () => {
       for (const id of created) await call('DELETE', `/api/instances/${id}`, admin);
-      for (const id of created) await runtime.destroy(id);
       await t.close();
+      await runtime.dispose();
       rmSync(labsDir, { recursive: true, force: true });
     });
 
