@@ -1,21 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import Docker from 'dockerode';
 import pino from 'pino';
 import type { NormalizedLab } from '../../src/common/lab/normalized.js';
 import { ActivityTracker } from '../../src/server/gateway/activity.js';
 import { InstanceService } from '../../src/server/instances/instance-service.js';
 import { planFor } from '../../src/server/instances/plan.js';
 import { Reconciler } from '../../src/server/instances/reconciler.js';
-import { LocalRuntime } from '../../src/server/runtime/local/local-runtime.js';
-import { labelKeys, newInstanceId } from '../../src/server/runtime/naming.js';
+import { newInstanceId } from '../../src/server/runtime/naming.js';
 import { InstanceAccessPolicy } from '../../src/server/instances/access.js';
 import { QuotaService } from '../../src/server/instances/quotas.js';
 import { ShareRepository } from '../../src/server/store/shares.js';
 import { InstanceRepository, type InstanceRow } from '../../src/server/store/instances.js';
 import { UserRepository } from '../../src/server/store/users.js';
-import { dataDir, engineSocket, engineWithShellImage } from '../runtime-conformance/local-target.js';
 import { freshStore } from '../support/app.js';
+import { eventually } from '../support/eventually.js';
+import { ProcessRuntime } from '../support/process-runtime.js';
 
 const lab: NormalizedLab = {
   name: 'recon',
@@ -29,12 +28,14 @@ const lab: NormalizedLab = {
   instructions: [],
 };
 
-/** The reconciler against real Podman, with a clock the test moves. */
+/**
+ * The reconciler, with a clock the test moves. Its decisions are policy: it runs on the process
+ * runtime (test/support/process-runtime.ts), whose machines really start, stop and pause.
+ */
 describe('reconciler', { timeout: 600_000 }, () => {
   let now = Date.now();
   const clock = () => now;
-  const docker = new Docker({ socketPath: engineSocket });
-  const runtime = new LocalRuntime({ engineSocket, dataDir });
+  const runtime = new ProcessRuntime();
   const activity = new ActivityTracker(clock);
   let fresh: Awaited<ReturnType<typeof freshStore>>;
   let repo: InstanceRepository;
@@ -42,7 +43,10 @@ describe('reconciler', { timeout: 600_000 }, () => {
   let reconciler: Reconciler;
   let ownerId: string;
 
-  const containers = async (id: string) => docker.listContainers({ all: true, filters: { label: [`${labelKeys.instance}=${id}`] } });
+  /** The instance's machines as `name:state`, as the runtime finds them (its directories and /proc). */
+  const machines = async (id: string) => (await runtime.list()).find((instance) => instance.instanceId === id)?.machines.map((m) => `${m.name}:${m.state}`) ?? [];
+  /** Processes that hold a machine (one per running machine): a second one would be a duplicate start. */
+  const inits = (id: string) => runtime.processesOf(id).filter((p) => p.init).length;
   const row = async (id: string) => repo.find(id);
   const insert = async (changes: Partial<InstanceRow>): Promise<InstanceRow> => {
     const record: InstanceRow = {
@@ -69,20 +73,24 @@ describe('reconciler', { timeout: 600_000 }, () => {
     await service.settled(id);
   };
 
+  const serviceWith = (on: ProcessRuntime) => {
+    const users = new UserRepository(fresh.store.db);
+    const labs = { resolve: async () => ({ lab, version: 1 }) };
+    const access = new InstanceAccessPolicy(new ShareRepository(fresh.store.db), { authorship: async () => undefined });
+    const quotas = new QuotaService(fresh.store.db, fresh.store.dialect, { instances: 100, cpuMillis: 100_000, memoryBytes: 1024 ** 4 });
+    return new InstanceService(repo, on, labs, users, fresh.store.installation, access, quotas, pino({ level: 'silent' }), clock);
+  };
+
   before(async () => {
-    await engineWithShellImage();
     fresh = await freshStore('sqlite');
     repo = new InstanceRepository(fresh.store.db);
     const users = new UserRepository(fresh.store.db);
     ownerId = (await users.create({ username: 'learner', role: 'user', passwordHash: null }))!.id;
-    const labs = { resolve: async () => ({ lab, version: 1 }) };
-    const access = new InstanceAccessPolicy(new ShareRepository(fresh.store.db), { authorship: async () => undefined });
-    const quotas = new QuotaService(fresh.store.db, fresh.store.dialect, { instances: 100, cpuMillis: 100_000, memoryBytes: 1024 ** 4 });
-    service = new InstanceService(repo, runtime, labs, users, fresh.store.installation, access, quotas, pino({ level: 'silent' }), clock);
+    service = serviceWith(runtime);
     reconciler = new Reconciler(service, runtime, activity, fresh.store.installation, pino({ level: 'silent' }), clock, { intervalMs: 3600_000, orphanGraceMs: 60_000 });
   });
   after(async () => {
-    for (const instance of await runtime.list()) if (instance.owner === 'learner' || instance.owner === 'nobody') await runtime.destroy(instance.instanceId);
+    await runtime.dispose();
     await fresh.dispose();
   });
 
@@ -90,11 +98,11 @@ describe('reconciler', { timeout: 600_000 }, () => {
     const record = await insert({ status: 'starting', message: 'starting' });
     await pass(record.id);
     assert.equal((await row(record.id))?.status, 'running');
-    const found = await containers(record.id);
-    assert.equal(found.length, 1);
-    assert.equal(found[0]?.State, 'running');
+    assert.deepEqual(await machines(record.id), ['box:running']);
+    assert.equal(inits(record.id), 1);
     await pass(record.id);
-    assert.equal((await containers(record.id)).length, 1, 'a second pass changes nothing');
+    assert.deepEqual(await machines(record.id), ['box:running'], 'a second pass changes nothing');
+    assert.equal(inits(record.id), 1, 'a second pass starts nothing');
   });
 
   test('an interrupted stop is finished, and an interrupted delete too', async () => {
@@ -103,11 +111,12 @@ describe('reconciler', { timeout: 600_000 }, () => {
     await repo.update(record.id, { desired: 'stopped', status: 'stopping' });
     await pass(record.id);
     assert.equal((await row(record.id))?.status, 'stopped');
-    assert.equal((await containers(record.id))[0]?.State, 'exited');
+    assert.deepEqual(await machines(record.id), ['box:stopped']);
     await repo.update(record.id, { desired: 'deleted', status: 'deleting' });
     await pass(record.id);
     assert.equal(await row(record.id), undefined);
-    assert.deepEqual(await containers(record.id), []);
+    assert.deepEqual(await machines(record.id), []);
+    assert.deepEqual(runtime.processesOf(record.id), []);
   });
 
   test('an interrupted pause is finished', async () => {
@@ -116,22 +125,22 @@ describe('reconciler', { timeout: 600_000 }, () => {
     await repo.update(record.id, { desired: 'paused', status: 'running', message: 'pausing' });
     await pass(record.id);
     assert.equal((await row(record.id))?.status, 'paused');
-    assert.equal((await containers(record.id))[0]?.State, 'paused');
+    assert.deepEqual(await machines(record.id), ['box:paused']);
   });
 
   test("this installation's workloads that no record owns are removed after the grace period; others' never", async () => {
     const orphan = planFor(fresh.store.installation, newInstanceId(), 'nobody', lab, 1);
     await runtime.apply(orphan);
     await reconciler.tick();
-    assert.equal((await containers(orphan.instanceId)).length, 1, 'kept during the grace period');
+    assert.deepEqual(await machines(orphan.instanceId), ['box:running'], 'kept during the grace period');
     now += 61_000;
     const foreign = planFor('another-installation', newInstanceId(), 'nobody', lab, 1);
     await runtime.apply(foreign);
     await reconciler.tick();
     now += 61_000;
     await reconciler.tick();
-    assert.deepEqual(await containers(orphan.instanceId), []);
-    assert.equal((await containers(foreign.instanceId)).length, 1, 'another labhub sharing the engine keeps its workloads');
+    assert.deepEqual(await machines(orphan.instanceId), []);
+    assert.deepEqual(await machines(foreign.instanceId), ['box:running'], 'another labhub sharing the engine keeps its workloads');
     await runtime.destroy(foreign.instanceId);
   });
 
@@ -143,8 +152,8 @@ describe('reconciler', { timeout: 600_000 }, () => {
     const stopped = await row(record.id);
     assert.equal(stopped?.status, 'stopped');
     assert.match(stopped?.message ?? '', /time limit/);
-    assert.equal((await containers(record.id))[0]?.State, 'exited');
-    const restarted = await service.power(stopped!, 'start');
+    assert.deepEqual(await machines(record.id), ['box:stopped']);
+    const restarted = await service.power(stopped, 'start');
     assert.ok((restarted.expires_at ?? 0) > now);
     await service.settled(record.id);
     assert.equal((await row(record.id))?.status, 'running');
@@ -179,13 +188,24 @@ describe('reconciler', { timeout: 600_000 }, () => {
   });
 
   test('a machine that stops on its own marks the instance failed, with the reason', async () => {
+    // Machines of the vanishing variant die on their own; the death reaches the service through observe(), as the reconciler's watch passes it on.
+    const vanishing = new ProcessRuntime({ root: runtime.root, variant: { kind: 'vanishing', afterMs: 1000 } });
+    const fragile = serviceWith(vanishing);
     const record = await insert({ status: 'starting' });
-    await pass(record.id);
-    const [container] = await containers(record.id);
-    await docker.getContainer(container!.Id).kill();
-    await service.observed({ instanceId: record.id, machine: 'box', state: 'stopped' });
-    const failed = await row(record.id);
-    assert.equal(failed?.status, 'failed');
-    assert.match(failed?.message ?? '', /Machine "box" stopped unexpectedly/);
+    const watch = new AbortController();
+    const watching = (async () => {
+      for await (const observation of vanishing.observe(watch.signal)) await fragile.observed(observation);
+    })();
+    try {
+      fragile.reconcile(record.id);
+      await fragile.settled(record.id);
+      const failed = await eventually('the instance to be marked failed', () => row(record.id), (seen) => seen?.status === 'failed');
+      assert.match(failed?.message ?? '', /Machine "box" killed by SIGKILL unexpectedly/);
+      assert.deepEqual(await machines(record.id), ['box:failed']);
+    } finally {
+      watch.abort();
+      await watching;
+      await vanishing.close();
+    }
   });
 });
