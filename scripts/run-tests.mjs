@@ -17,7 +17,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
  */
 const tiers = [
   { name: 'unit', what: 'no engine, no database', postgres: false, prefixes: ['src/'] },
-  { name: 'api', what: 'the API on SQLite and PostgreSQL, lab files, deployment manifests, policy on the process runtime', postgres: true, prefixes: ['test/api/fuzz', 'test/api/accounts', 'test/api/errors', 'test/api/groups', 'test/api/no-secrets', 'test/api/oidc', 'test/labs/', 'test/store/', 'test/deploy/', 'test/runtime-conformance/process', 'test/instances/quotas', 'test/instances/reconciler'] },
+  { name: 'api', what: 'the API on SQLite and PostgreSQL, lab files, deployment manifests, policy on the process runtime', postgres: true, prefixes: ['test/api/fuzz', 'test/api/accounts', 'test/api/errors', 'test/api/groups', 'test/api/no-secrets', 'test/api/oidc', 'test/labs/', 'test/store/', 'test/deploy/', 'test/runtime-conformance/process', 'test/instances/quotas', 'test/instances/reconciler', 'test/api/authorization-matrix'] },
   { name: 'engine', what: 'real Podman, QEMU and kube-sim', postgres: true, prefixes: ['test/api/', 'test/runtime-conformance/', 'test/gateway/', 'test/instances/', 'test/kube-sim/'] },
   { name: 'browser', what: 'Chromium driving the web UI against a real server', postgres: true, prefixes: ['test/e2e/'] },
 ];

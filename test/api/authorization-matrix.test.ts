@@ -6,9 +6,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import type { RouteEntry } from '../../src/server/http/access.js';
-import { LocalRuntime } from '../../src/server/runtime/local/local-runtime.js';
-import { dataDir, engineSocket } from '../runtime-conformance/local-target.js';
 import { testApp, type TestApp } from '../support/app.js';
+import { eventually } from '../support/eventually.js';
+import { ProcessRuntime } from '../support/process-runtime.js';
 
 /**
  * The authorization matrix (issue #8), generated from the route table: every route labhub
@@ -248,7 +248,9 @@ const appsDomain = 'apps.labhub.test';
 
 for (const mode of ['apps in path mode', 'apps on their own subdomains'] as const) describe(`authorization matrix (${mode}): every route × anonymous, owner, other user, viewer, controller, group member, author, the lab's owner, admin`, { timeout: 900_000 }, () => {
   let t: TestApp;
-  let runtime: LocalRuntime;
+  // Who may do what does not depend on the runtime: the process runtime (test/support/process-runtime.ts) will do. No row
+  // needs a real app behind a port: an app route that lets the caller through answers 503, as nothing listens on 8080.
+  let runtime: ProcessRuntime;
   let labsDir: string;
   let fixture: Fixture;
   let base: string;
@@ -271,7 +273,7 @@ spec:
       check: { machine: box, run: "true" }
 `,
     );
-    runtime = new LocalRuntime({ engineSocket, dataDir });
+    runtime = new ProcessRuntime();
     const apps: Record<string, string> = mode === 'apps on their own subdomains' ? { LABHUB_APPS_DOMAIN: appsDomain } : {};
     t = await testApp('sqlite', { runtime, env: { LABHUB_LABS_DIR: labsDir, LABHUB_QUOTA_INSTANCES: '20', LABHUB_QUOTA_CPU: '20', LABHUB_QUOTA_MEMORY: '64Gi', ...apps } });
     cookies.set('admin', await t.adminCookie());
@@ -287,18 +289,18 @@ spec:
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `ws://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     // The fixture runs before the gateway rows connect to it.
-    for (const deadline = Date.now() + 240_000; ; ) {
-      const seen = JSON.parse((await call(t, 'owner', 'GET', `/api/instances/${fixture.id}`)).body) as { instance: { status: string; message: string } };
-      if (seen.instance.status === 'running') break;
-      assert.ok(seen.instance.status !== 'failed' && Date.now() < deadline, `the fixture did not start: ${seen.instance.message}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    const seen = await eventually(
+      'the fixture to start',
+      async () => (JSON.parse((await call(t, 'owner', 'GET', `/api/instances/${fixture.id}`)).body) as { instance: { status: string; message: string } }).instance,
+      (instance) => instance.status === 'running' || instance.status === 'failed',
+    );
+    assert.equal(seen.status, 'running', `the fixture did not start: ${seen.message}`);
   });
 
   after(async () => {
     for (const id of instances) await call(t, 'admin', 'DELETE', `/api/instances/${id}`);
-    for (const id of instances) await runtime.destroy(id);
     await t.close();
+    await runtime.dispose();
     rmSync(labsDir, { recursive: true, force: true });
   });
 
