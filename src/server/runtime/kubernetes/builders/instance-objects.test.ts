@@ -51,7 +51,7 @@ test('the Namespace, plan Secret, NetworkPolicy, ResourceQuota and LimitRange of
     apiVersion: 'v1',
     kind: 'ResourceQuota',
     metadata: { name: 'labhub-instance', namespace, labels },
-    spec: { hard: { 'requests.cpu': '3500m', 'limits.cpu': '3500m', 'requests.memory': '1792Mi', 'limits.memory': '1792Mi', pods: '4', persistentvolumeclaims: '2' } },
+    spec: { hard: { 'requests.cpu': '3500m', 'limits.cpu': '3500m', 'requests.memory': '1792Mi', 'limits.memory': '1792Mi', pods: '4', 'requests.storage': '11Gi' } },
   });
   assert.deepEqual(limits, {
     apiVersion: 'v1',
@@ -149,7 +149,7 @@ test('a VM from one of labhub\'s disks: a DataVolume imported from its container
         dataVolumeTemplates: [
           {
             metadata: { name: 'router-disk', labels: machineLabels },
-            spec: { source: { registry: { url: 'docker://registry.example.org/labs/labhub/tiny-disk' } }, storage: { resources: { requests: { storage: '5Gi' } } } },
+            spec: { source: { registry: { url: 'docker://registry.example.org/labs/labhub/tiny-disk', pullMethod: 'node' } }, storage: { resources: { requests: { storage: '5Gi' } } } },
           },
         ],
         template: {

@@ -9,7 +9,8 @@ import type { IObjectMeta } from '@kubernetes-models/apimachinery/apis/meta/v1/O
 type Quantities = Record<string, string>;
 
 export interface DataVolumeSource {
-  registry?: { url: string };
+  /** `pullMethod: node`: the node's container runtime pulls the image (no scratch claim, no importer egress). */
+  registry?: { url: string; pullMethod?: 'pod' | 'node' };
   http?: { url: string };
   pvc?: { namespace: string; name: string };
 }

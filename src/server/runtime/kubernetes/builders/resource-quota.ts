@@ -1,7 +1,9 @@
 import type { ILimitRange } from 'kubernetes-models/v1/LimitRange';
 import type { IResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import { kubeLabels, kubeNamespaceName } from '../../naming.js';
-import type { InstancePlan } from '../../runtime.js';
+import type { InstancePlan, MachinePlan } from '../../runtime.js';
+import { defaultHomeBytes } from './container-machine.js';
+import { defaultDiskBytes } from './vm-machine.js';
 import { bytesQuantity, cpuQuantity } from './quantities.js';
 
 /**
@@ -16,8 +18,10 @@ const containerDefault = { cpuMillis: 500, memoryBytes: 512 * 1024 ** 2 } as con
 
 /**
  * The instance's share of the cluster: the sum of its machines' CPU and memory (plus the VM
- * overhead above), at most two Pods per machine (a VM's launcher and importer), and one claim per
- * machine (a VM's disk, a container's home).
+ * overhead above), at most two Pods per machine (a VM's launcher and importer), and storage for
+ * every claim that may exist at once. Storage is bounded by size, not by a count of claims: while
+ * CDI imports a disk it holds more claims than the lab has disks (the DataVolume's own, the
+ * populator's `prime-<uid>` of the same size, and a scratch claim unless the node pulls the image).
  */
 export function buildResourceQuota(plan: InstancePlan): IResourceQuota {
   const vms = plan.machines.filter((machine) => machine.type === 'vm').length;
@@ -34,10 +38,19 @@ export function buildResourceQuota(plan: InstancePlan): IResourceQuota {
         'requests.memory': bytesQuantity(memory),
         'limits.memory': bytesQuantity(memory),
         pods: String(plan.machines.length * 2),
-        persistentvolumeclaims: String(plan.machines.length),
+        'requests.storage': bytesQuantity(plan.machines.reduce((sum, machine) => sum + claimBytes(machine), 0)),
       },
     },
   };
+}
+
+/** The most storage a machine's claims request at one time. */
+function claimBytes(machine: MachinePlan): number {
+  if (machine.type === 'container') return machine.resources.diskBytes ?? defaultHomeBytes;
+  const disk = machine.resources.diskBytes ?? defaultDiskBytes;
+  if ('containerDisk' in machine.disk) return 0;
+  // Target + prime; a scratch claim too unless the node pulls the image ({image} disks: vm-machine.ts).
+  return disk * ('image' in machine.disk ? 2 : 3);
 }
 
 /** Defaults for Pods that state no resources (so the quota admits them), and a ceiling of the largest machine plus VM overhead. */

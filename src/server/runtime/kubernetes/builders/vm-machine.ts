@@ -47,7 +47,8 @@ export function buildVm(plan: InstancePlan, machine: VmMachinePlan, settings: Ku
   });
   const template =
     'image' in disk
-      ? dataVolume({ registry: { url: `docker://${diskImage(disk.image, settings, machine.name)}` } })
+      ? // Pulled by the node, like any Pod image: no scratch claim, and no egress from the importer Pod past the lab's NetworkPolicy.
+        dataVolume({ registry: { url: `docker://${diskImage(disk.image, settings, machine.name)}`, pullMethod: 'node' } })
       : 'url' in disk
         ? dataVolume({ http: { url: disk.url } })
         : 'pvc' in disk
