@@ -14,7 +14,7 @@ const startTimeout = 240_000;
 /** Two machines; step 1's code names `beta`, so Run types it there whichever machine shows; step 2 opens once step 1's check passed. */
 const twoShellsLab = `apiVersion: labhub.io/v1
 kind: Lab
-metadata: { name: two-shells, title: Two shells }
+metadata: { name: two-shells, title: Two shells, authors: [ivan] }
 spec:
   guide: { gated: true }
   machines:

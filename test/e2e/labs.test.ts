@@ -225,11 +225,69 @@ test('an author writes a lab: problems show inline and in a list while typing; t
   });
 });
 
+test("a lab's owner names a co-author with the keyboard; only then may that author edit it", async (t) => {
+  await createUser('ben', 'author');
+  const ada = await apiLogin('ada', 'ada-password');
+  const created = await api('/api/labs', { method: 'POST', cookie: ada, body: { yaml: brokenLab.replace('port-scan', 'co-written').replace('Port scanning', 'Co-written').replace('containr', 'container') } });
+  assert.equal(created.status, 201, await created.text());
+  const expectedHttpErrors: ExpectedHttpError[] = [loggedOut, { path: '/api/labs/co-written/authors', status: 400 }];
+  await withPage(t, browser, { baseURL: server.url, expectedHttpErrors }, async (page) => {
+    await page.goto('/labs/co-written');
+    await logIn(page, 'ben');
+    await page.waitForURL('/labs/co-written');
+    await page.getByRole('heading', { level: 1, name: 'Co-written' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Edit' }).count(), 0, 'another author may not edit it');
+    assert.equal(await page.getByRole('region', { name: 'Authors' }).count(), 0);
+    await page.goto('/labs/co-written/edit');
+    await page.getByRole('heading', { name: 'This lab is not yours to change' }).waitFor();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL('/login');
+
+    await logIn(page, 'ada');
+    await page.waitForURL('/');
+    await page.goto('/labs/co-written');
+    const authors = page.getByRole('region', { name: 'Authors' });
+    await authors.getByText('Owner: ada (you)').waitFor();
+    const field = authors.getByLabel('Add a co-author');
+    await field.focus();
+    await page.keyboard.type('lena');
+    await page.keyboard.press('Enter');
+    await authors.getByRole('alert').getByText(/lena, a learner's account/).waitFor();
+    await field.focus();
+    await page.keyboard.type('ben');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').getByText('ben is now a co-author of Co-written.').waitFor();
+    await authors.getByRole('list', { name: 'Co-authors' }).getByText('ben', { exact: true }).waitFor();
+    await reviewScreenshot(page, 'lab-page-authors');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL('/login');
+
+    await logIn(page, 'ben');
+    await page.waitForURL('/');
+    await page.goto('/labs/co-written');
+    await page.getByRole('link', { name: 'Edit' }).waitFor();
+    await authors.getByText('only the owner or an admin names them', { exact: false }).waitFor();
+    assert.equal(await authors.getByRole('button', { name: /Remove/ }).count(), 0, 'a co-author does not name authors');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL('/login');
+
+    await logIn(page, 'ada');
+    await page.waitForURL('/');
+    await page.goto('/labs/co-written');
+    const remove = authors.getByRole('button', { name: 'Remove ben as co-author' });
+    await remove.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').getByText('ben is no longer a co-author of Co-written.').waitFor();
+    await authors.getByText('No co-authors yet.').waitFor();
+  });
+});
+
 test('an author sees a broken file lab with each problem and where it is, and file labs as read-only; a user does not see it', async (t) => {
   // A server of its own, whose labs directory holds one good file and one broken file.
   const dir = mkdtempSync(path.join(tmpdir(), 'labhub-e2e-labs-'));
   copyFileSync(path.join(labsDir, 'shell.yaml'), path.join(dir, 'shell.yaml'));
-  writeFileSync(path.join(dir, 'broken.yaml'), brokenLab.replace('port-scan', 'broken-box').replace('Port scanning', 'Broken box'));
+  // The file names ada its author: she sees its problems (decision 0015).
+  writeFileSync(path.join(dir, 'broken.yaml'), brokenLab.replace('port-scan', 'broken-box').replace('Port scanning', 'Broken box').replace('metadata:\n', 'metadata:\n  authors: [ada]\n'));
   const own = await startServer({ env: { LABHUB_LABS_DIR: dir } });
   try {
     await createUser('ada', 'author', own);
@@ -246,7 +304,7 @@ test('an author sees a broken file lab with each problem and where it is, and fi
       const notice = page.getByRole('region', { name: 'This lab is broken and cannot be started' });
       await notice.getByText('broken.yaml').waitFor();
       const problem = notice.getByRole('listitem');
-      assert.equal((await problem.innerText()).replace(/\s+/g, ' ').trim(), 'Line 10, column 13: 10:13 spec.machines[0].type must be one of: container, vm');
+      assert.equal((await problem.innerText()).replace(/\s+/g, ' ').trim(), 'Line 11, column 13: 11:13 spec.machines[0].type must be one of: container, vm');
       assert.equal(await page.getByRole('button', { name: 'Start' }).count(), 0, 'a broken lab cannot be started');
       await reviewScreenshot(page, 'lab-page-broken');
 

@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { LabDetail, LabList, LabResponse, LabValidation, LabVersionList, LabVersionResponse, UpdateLabRequest } from '../../common/lab/api.js';
+import type { LabDetail, LabList, LabResponse, LabValidation, LabVersionList, LabVersionResponse, SetLabAuthorsRequest, UpdateLabRequest } from '../../common/lab/api.js';
 import { apiFetch } from './client.js';
 import { queryKeys } from './query-keys.js';
 
@@ -13,7 +13,7 @@ export function useLabs() {
   });
 }
 
-/** One lab with machines and instructions; authors and admins also get its YAML. */
+/** One lab with machines and instructions; its owner, its authors and admins also get its YAML and who its authors are. */
 export function useLab(name: string) {
   return useQuery({
     queryKey: queryKeys.labs.detail(name),
@@ -21,7 +21,7 @@ export function useLab(name: string) {
   });
 }
 
-/** The saved versions of a store lab, newest first (authors and admins). */
+/** The saved versions of a store lab, newest first (its owner, its authors and admins). */
 export function useLabVersions(name: string, enabled = true) {
   return useQuery({
     queryKey: queryKeys.labs.versions(name),
@@ -80,6 +80,15 @@ export function useUpdateLab(name: string) {
   const saved = useLabSaved();
   return useMutation({
     mutationFn: async (request: UpdateLabRequest) => (await apiFetch<LabResponse>(labPath(name), { method: 'PUT', body: request })).lab,
+    onSuccess: saved,
+  });
+}
+
+/** Names a lab's co-authors (its owner or an admin); the answer is the lab at its new version. */
+export function useSetLabAuthors(name: string) {
+  const saved = useLabSaved();
+  return useMutation({
+    mutationFn: async (request: SetLabAuthorsRequest) => (await apiFetch<LabResponse>(`${labPath(name)}/authors`, { method: 'PUT', body: request })).lab,
     onSuccess: saved,
   });
 }

@@ -30,7 +30,7 @@ export default function LabEditorPage() {
 function EditLab({ name }: { name: string }) {
   return (
     <LabLoader name={name}>
-      {(lab) => (lab.source === 'file' ? <FileLabNotice lab={lab} /> : <LabEditor key={name} existing={lab} initialYaml={lab.yaml ?? ''} />)}
+      {(lab) => (lab.source === 'file' ? <FileLabNotice lab={lab} /> : lab.authorship === undefined ? <NotYoursNotice lab={lab} /> : <LabEditor key={name} existing={lab} initialYaml={lab.yaml ?? ''} />)}
     </LabLoader>
   );
 }
@@ -43,6 +43,21 @@ function FileLabNotice({ lab }: { lab: LabDetail }) {
         <p>
           It comes from the file <code>{lab.file}</code> in the labs directory. Change that file and labhub picks the change up by itself.
         </p>
+        <Link className="button button--secondary" to={`/labs/${encodeURIComponent(lab.name)}`}>
+          Back to the lab
+        </Link>
+      </EmptyState>
+    </>
+  );
+}
+
+/** Only the lab's owner, its authors and admins change it (decision 0015). */
+function NotYoursNotice({ lab }: { lab: LabDetail }) {
+  return (
+    <>
+      <PageHeader title={`Edit ${lab.title}`} />
+      <EmptyState icon={<FileIcon size={32} />} title="This lab is not yours to change">
+        <p>Only its owner, the co-authors they name and admins can change it. Ask its owner to name you a co-author.</p>
         <Link className="button button--secondary" to={`/labs/${encodeURIComponent(lab.name)}`}>
           Back to the lab
         </Link>

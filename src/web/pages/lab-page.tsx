@@ -18,6 +18,7 @@ import { PageHeader } from '../components/page-header.js';
 import { useCanAuthor } from '../hooks/use-can-author.js';
 import { useCurrentUser } from '../hooks/use-current-user.js';
 import { formatBytes, formatCpu, formatDateTime, formatDuration, formatRelative, plural } from '../format.js';
+import { LabAuthorsPanel } from './lab-authors-panel.js';
 import { useMyQuota } from '../api/quotas.js';
 
 export default function LabPage() {
@@ -27,6 +28,8 @@ export default function LabPage() {
 
 function LabView({ lab }: { lab: LabDetail }) {
   const canAuthor = useCanAuthor();
+  // Only the lab's owner, its authors and admins get `authorship` (decision 0015): they edit it and follow its learners.
+  const holds = lab.authorship !== undefined;
   const [deleting, setDeleting] = useState(false);
   const broken = lab.status === 'broken';
 
@@ -36,7 +39,7 @@ function LabView({ lab }: { lab: LabDetail }) {
         title={lab.title}
         description={lab.description || undefined}
         actions={
-          canAuthor && (
+          holds && (
             <>
               <Link className="button button--secondary" to={`/labs/${encodeURIComponent(lab.name)}/progress`}>
                 <StackIcon size={16} />
@@ -69,7 +72,7 @@ function LabView({ lab }: { lab: LabDetail }) {
       )}
       <div className="lab-layout">
         <div className="lab-layout__main">
-          {broken && <BrokenNotice lab={lab} canAuthor={canAuthor} />}
+          {broken && <BrokenNotice lab={lab} holds={holds} />}
           {lab.machines.length > 0 && (
             <Section title="Machines">
               <ul className="machine-cards">
@@ -105,6 +108,7 @@ function LabView({ lab }: { lab: LabDetail }) {
         <aside className="lab-layout__side">
           {!broken && <StartPanel lab={lab} />}
           <LabFacts lab={lab} canAuthor={canAuthor} />
+          {lab.authorship && <LabAuthorsPanel lab={lab} authorship={lab.authorship} />}
         </aside>
       </div>
       {deleting && <DeleteLabDialog lab={lab} onClose={() => setDeleting(false)} />}
@@ -112,7 +116,7 @@ function LabView({ lab }: { lab: LabDetail }) {
   );
 }
 
-function BrokenNotice({ lab, canAuthor }: { lab: LabDetail; canAuthor: boolean }) {
+function BrokenNotice({ lab, holds }: { lab: LabDetail; holds: boolean }) {
   const problems = lab.problems ?? [];
   return (
     <section className="panel panel--error broken-notice" aria-labelledby="broken-title">
@@ -120,7 +124,7 @@ function BrokenNotice({ lab, canAuthor }: { lab: LabDetail; canAuthor: boolean }
         <AlertIcon size={20} />
         This lab is broken and cannot be started
       </h2>
-      {canAuthor && problems.length > 0 ? (
+      {holds && problems.length > 0 ? (
         <>
           <p>
             {lab.source === 'file' ? (
@@ -140,7 +144,7 @@ function BrokenNotice({ lab, canAuthor }: { lab: LabDetail; canAuthor: boolean }
           </ol>
         </>
       ) : (
-        <p>An author of this labhub needs to fix it first.</p>
+        <p>Its authors need to fix it first.</p>
       )}
     </section>
   );
