@@ -89,6 +89,21 @@ interface MachineRecord {
 const settleMs = 15_000;
 const pollMs = 500;
 
+/**
+ * Roots this test process made: when it exits, their machines go with it, even after a failed
+ * test skipped its cleanup (machines are detached processes that would otherwise outlive it).
+ */
+const ownRoots = new Set<string>();
+process.once('exit', () => {
+  for (const root of ownRoots) {
+    signalAll(
+      machineProcesses(root).map((p) => p.pid),
+      'SIGKILL',
+    );
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 export class ProcessRuntime implements Runtime {
   /** It runs on this host, as the local runtime does; the contract knows no third name. */
   readonly name = 'local' as const;
@@ -107,6 +122,7 @@ export class ProcessRuntime implements Runtime {
     this.root = options.root ?? mkdtempSync(path.join(tmpdir(), 'labhub-process-runtime-'));
     mkdirSync(this.root, { recursive: true });
     this.variant = options.variant ?? { kind: 'plain' };
+    if (!options.root) ownRoots.add(this.root);
   }
 
   capabilities(): RuntimeCapabilities {
