@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Dialect } from './dialect.js';
 import { allMigrations } from './migrations/index.js';
+import { ensurePrivateDir, ensurePrivateFile, tightenIfPresent } from './private-files.js';
 import type { Database } from './schema.js';
 
 export interface Store {
@@ -38,10 +38,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return { db, dialect, installation, close: () => db.destroy() };
 }
 
+/** SQLite at `<dataDir>/labhub.db`: the dir 0700, the database and its WAL files 0600 (SQLite gives the WAL files the database's mode). */
 function sqliteDialect(dataDir: string): SqliteDialect {
-  mkdirSync(dataDir, { recursive: true });
-  const sqlite = new SqliteDatabase(path.join(dataDir, 'labhub.db'));
+  ensurePrivateDir(dataDir);
+  const file = path.join(dataDir, 'labhub.db');
+  ensurePrivateFile(file);
+  for (const suffix of ['-wal', '-shm']) tightenIfPresent(file + suffix);
+  const sqlite = new SqliteDatabase(file);
   sqlite.pragma('journal_mode = WAL');
+  for (const suffix of ['-wal', '-shm']) tightenIfPresent(file + suffix);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   return new SqliteDialect({ database: sqlite });
