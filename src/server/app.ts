@@ -21,6 +21,7 @@ import { installAccessControl } from './http/access.js';
 import { installErrorHandling } from './http/errors.js';
 import { createMetrics, installRequestMetrics } from './http/metrics.js';
 import { installOriginCheck } from './http/origin.js';
+import { serializeRequest } from './http/request-log.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { installWeb } from './http/web.js';
 import { ActivityTracker } from './gateway/activity.js';
@@ -72,14 +73,15 @@ export interface AppDeps {
 
 export const defaultWebRoot = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
-/** Secrets that must never reach a log line. */
+/** Secrets that must never reach a log line (request URLs lose their secret query values in `serializeRequest`). */
 const redact = ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]', 'body.password'];
+const serializers = { req: serializeRequest };
 
 /** Assembles the server in order; never listens (tests use `inject()`, main.ts listens). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
   const clock = deps.clock ?? Date.now;
-  const logger = deps.logger === undefined ? { level: 'info', redact } : deps.logger && typeof deps.logger === 'object' ? { redact, ...deps.logger } : deps.logger;
+  const logger = deps.logger === undefined ? { level: 'info', redact, serializers } : deps.logger && typeof deps.logger === 'object' ? { redact, serializers, ...deps.logger } : deps.logger;
   const app = Fastify({
     logger,
     rewriteUrl: appHostRewrite(config.appsDomain),

@@ -16,12 +16,13 @@ describe('no secrets in the logs', { timeout: 120_000 }, () => {
   const log = new LogCollector();
   const clientSecret = 'oidc-client-secret-7f3a9c';
   const secrets: string[] = [adminPassword, clientSecret];
+  const appsDomain = 'apps.labhub.test';
   let t: TestApp;
 
   before(async () => {
     t = await testApp('sqlite', {
       logger: { level: 'trace', stream: log },
-      env: { LABHUB_OIDC_ISSUER: 'http://127.0.0.1:9/', LABHUB_OIDC_CLIENT_ID: 'labhub', LABHUB_OIDC_CLIENT_SECRET: clientSecret },
+      env: { LABHUB_OIDC_ISSUER: 'http://127.0.0.1:9/', LABHUB_OIDC_CLIENT_ID: 'labhub', LABHUB_OIDC_CLIENT_SECRET: clientSecret, LABHUB_APPS_DOMAIN: appsDomain },
     });
   });
   after(() => t.close());
@@ -64,10 +65,26 @@ describe('no secrets in the logs', { timeout: 120_000 }, () => {
     assert.ok(sso.statusCode >= 300, `single sign-on answered ${sso.statusCode}`);
     assert.ok(!sso.body.includes(clientSecret));
 
+    // Secrets in query strings: the provider's code and state on the callback, an app host's one-time ticket, tokens anywhere.
+    const code = 'oidc-code-3e8a51';
+    const state = 'oidc-state-9c04d7';
+    secrets.push(code, state);
+    const callback = await t.app.inject({ method: 'GET', url: `/api/auth/oidc/callback?code=${code}&state=${state}&iss=http%3A%2F%2F127.0.0.1%3A9%2F` });
+    assert.ok(callback.statusCode >= 300, `the callback answered ${callback.statusCode}`);
+    const ticket = 'app-ticket-77b2f0';
+    secrets.push(ticket);
+    const redeem = await t.app.inject({ method: 'GET', url: `/__labhub/ticket?ticket=${ticket}&next=%2F`, headers: { host: `8080-box-abcdefghijkl.${appsDomain}` } });
+    assert.ok(redeem.statusCode >= 300, `the ticket endpoint answered ${redeem.statusCode}`);
+    const tokens = ['query-token-5a1c', 'query-access-token-e2d9', 'query-id-token-0f6b'];
+    secrets.push(...tokens);
+    await t.app.inject({ method: 'GET', url: `/api/me?token=${tokens[0]}&access_token=${tokens[1]}&id_token=${tokens[2]}`, headers: { cookie: admin } });
+
     await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie: admin, origin } });
 
     assert.ok(log.text.split('\n').length > 20, 'the server logged the requests');
     const leaked = secrets.filter((secret) => log.text.includes(secret));
     assert.deepEqual(leaked, [], 'secrets found in the log');
+    // The paths stay readable: what was redacted is the values, not the request.
+    assert.match(log.text, /"url":"\/api\/auth\/oidc\/callback\?code=\[redacted\]&state=\[redacted\]&iss=http%3A%2F%2F127\.0\.0\.1%3A9%2F"/);
   });
 });
