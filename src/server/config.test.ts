@@ -30,6 +30,7 @@ test('defaults match docs/architecture.md §8', () => {
     quotaInstances: 3,
     quotaCpuMillis: 4000,
     quotaMemoryBytes: 8 * 1024 ** 3,
+    metricsToken: undefined,
   });
 });
 
@@ -138,4 +139,15 @@ test('quotas: amounts as lab files write them; bad ones name the variable', () =
   assert.throws(() => loadConfig({ LABHUB_QUOTA_INSTANCES: '0' }, '/srv'), /LABHUB_QUOTA_INSTANCES/);
   assert.throws(() => loadConfig({ LABHUB_QUOTA_CPU: 'lots' }, '/srv'), /LABHUB_QUOTA_CPU/);
   assert.throws(() => loadConfig({ LABHUB_QUOTA_MEMORY: '12' }, '/srv'), /LABHUB_QUOTA_MEMORY/);
+});
+
+test('LABHUB_METRICS_TOKEN: a bearer token of at least 16 characters, never echoed when refused', () => {
+  assert.equal(loadConfig({ LABHUB_METRICS_TOKEN: ' 0123456789abcdef0123 ' }, '/').metricsToken, '0123456789abcdef0123');
+  for (const bad of ['short-token', 'sixteen chars with spaces', 'token-with-"quote"-inside']) {
+    assert.throws(
+      () => loadConfig({ LABHUB_METRICS_TOKEN: bad }, '/'),
+      (error: unknown) => error instanceof ConfigError && /^LABHUB_METRICS_TOKEN must be at least 16 characters/.test(error.message) && !error.message.includes(bad),
+      bad,
+    );
+  }
 });

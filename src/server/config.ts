@@ -41,6 +41,8 @@ export interface Config {
   quotaInstances: number;
   quotaCpuMillis: number;
   quotaMemoryBytes: number;
+  /** A bearer token that reads `/metrics` (Prometheus); undefined: only admins' sessions do. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +73,7 @@ const settings = {
   quotaInstances: { env: 'LABHUB_QUOTA_INSTANCES', parse: parseCount, default: 3 },
   quotaCpuMillis: { env: 'LABHUB_QUOTA_CPU', parse: parseCpuQuota, default: 4000 },
   quotaMemoryBytes: { env: 'LABHUB_QUOTA_MEMORY', parse: parseMemoryQuota, default: 8 * 1024 ** 3 },
+  metricsToken: { env: 'LABHUB_METRICS_TOKEN', parse: parseMetricsToken, default: undefined },
 } as const satisfies { [K in keyof Config]: { env: string; parse: (raw: string, name: string) => Config[K]; default: Config[K] } };
 
 /**
@@ -235,4 +238,13 @@ function parseImageRegistry(raw: string, name: string): string {
 function parseNamespace(raw: string, name: string): string {
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(raw)) throw new ConfigError(`${name} must be a namespace name (a DNS label), got "${raw}"`);
   return raw;
+}
+
+function parseMetricsToken(raw: string, name: string): string {
+  const token = raw.trim();
+  // What an `Authorization: Bearer` header can carry (RFC 6750 b64token), long enough not to be guessed.
+  if (!/^[A-Za-z0-9._~+/-]+=*$/.test(token) || token.length < 16) {
+    throw new ConfigError(`${name} must be at least 16 characters of letters, digits and -._~+/ (e.g. from \`openssl rand -hex 32\`), got ${token.length} characters`);
+  }
+  return token;
 }

@@ -99,7 +99,8 @@ spec:
 const policies: Record<string, Case> = {
   // System and the web app.
   'GET /healthz': { policy: 'public' },
-  'GET /metrics': { policy: 'public' },
+  // Or Prometheus with LABHUB_METRICS_TOKEN: the bearer-token rows are their own test below.
+  'GET /metrics': { policy: 'admin' },
   'GET /api/openapi.json': { policy: 'public' },
   'GET /api/schema/lab.json': { policy: 'public' },
 
@@ -245,6 +246,7 @@ function upgrade(url: string, headers: Record<string, string>): Promise<number> 
 }
 
 const appsDomain = 'apps.labhub.test';
+const metricsToken = 'matrix-metrics-token-2f9c4e';
 
 for (const mode of ['apps in path mode', 'apps on their own subdomains'] as const) describe(`authorization matrix (${mode}): every route × anonymous, owner, other user, viewer, controller, group member, author, the lab's owner, admin`, { timeout: 900_000 }, () => {
   let t: TestApp;
@@ -275,7 +277,7 @@ spec:
     );
     runtime = new ProcessRuntime();
     const apps: Record<string, string> = mode === 'apps on their own subdomains' ? { LABHUB_APPS_DOMAIN: appsDomain } : {};
-    t = await testApp('sqlite', { runtime, env: { LABHUB_LABS_DIR: labsDir, LABHUB_QUOTA_INSTANCES: '20', LABHUB_QUOTA_CPU: '20', LABHUB_QUOTA_MEMORY: '64Gi', ...apps } });
+    t = await testApp('sqlite', { runtime, env: { LABHUB_LABS_DIR: labsDir, LABHUB_QUOTA_INSTANCES: '20', LABHUB_QUOTA_CPU: '20', LABHUB_QUOTA_MEMORY: '64Gi', LABHUB_METRICS_TOKEN: metricsToken, ...apps } });
     cookies.set('admin', await t.adminCookie());
     for (const [role, kind] of Object.entries(users)) if (role !== 'admin') cookies.set(role as Role, await t.userCookie(username(role as Role), kind));
     await t.userCookie('spare');
@@ -344,6 +346,18 @@ spec:
         // An app route that got past authorization finds nothing listening in the box: 503 says so.
         const appDown = route.url.startsWith('/apps/') && response.status === 503;
         assert.ok(response.status < 500 || appDown, `${key(route)} as ${role}: ${response.status} ${response.body.slice(0, 200)}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  test('GET /metrics: the metrics token stands in for an admin session, for every caller; a wrong one for none', async () => {
+    const wrong: string[] = [];
+    for (const role of roles) {
+      const cookie = cookies.get(role);
+      for (const [token, want] of [[metricsToken, 'ok'], [`${metricsToken}-wrong`, expected.admin[role]]] as const) {
+        const response = await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}`, ...(cookie && { cookie }) } });
+        if (outcomeOf(response.statusCode) !== want) wrong.push(`GET /metrics as ${role} with ${token === metricsToken ? 'the' : 'a wrong'} token: ${response.statusCode}, expected ${want}`);
       }
     }
     assert.deepEqual(wrong, []);

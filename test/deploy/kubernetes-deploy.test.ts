@@ -14,7 +14,7 @@ const overlay = (name: string) => kustomize(path.join(root, 'deploy/kubernetes/o
 type PodSpec = {
   serviceAccountName: string;
   securityContext: { runAsNonRoot: boolean };
-  containers: { image: string; envFrom: { configMapRef: { name: string } }[]; env?: { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }[]; readinessProbe: unknown; livenessProbe: unknown; resources: { requests: object }; securityContext: { allowPrivilegeEscalation: boolean; readOnlyRootFilesystem: boolean } }[];
+  containers: { image: string; envFrom: { configMapRef: { name: string } }[]; env?: { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional?: boolean } } }[]; readinessProbe: unknown; livenessProbe: unknown; resources: { requests: object }; securityContext: { allowPrivilegeEscalation: boolean; readOnlyRootFilesystem: boolean } }[];
   volumes: Record<string, unknown>[];
 };
 type Deployment = KubeObject & { spec: { replicas: number; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } } };
@@ -62,6 +62,11 @@ for (const name of ['single', 'ha']) {
       const settings = loadConfig(config.data, '/');
       assert.equal(settings.runtime, 'kubernetes');
       assert.equal(settings.kubeImageRegistry, 'registry.example.org/labhub');
+      // Prometheus's token comes from an optional Secret: without it, /metrics is for admins only.
+      assert.deepEqual(container.env?.find((variable) => variable.name === 'LABHUB_METRICS_TOKEN'), {
+        name: 'LABHUB_METRICS_TOKEN',
+        valueFrom: { secretKeyRef: { name: 'labhub-metrics', key: 'token', optional: true } },
+      });
       const labs = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name.startsWith('labhub-labs-')) as (KubeObject & { data: Record<string, string> }) | undefined;
       for (const [file, text] of Object.entries(labs?.data ?? {})) assert.equal(parseLab(text, file).ok, true, file);
     });
@@ -106,7 +111,7 @@ test('ha: several replicas, PostgreSQL from a Secret, a disruption budget', () =
   const objects = overlay('ha');
   const deployment = find<Deployment>(objects, 'Deployment');
   assert.ok(deployment.spec.replicas >= 2);
-  assert.deepEqual(deployment.spec.template.spec.containers[0]?.env, [{ name: 'LABHUB_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'labhub-database', key: 'url' } } }]);
+  assert.deepEqual(deployment.spec.template.spec.containers[0]?.env?.find((variable) => variable.name === 'LABHUB_DATABASE_URL'), { name: 'LABHUB_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'labhub-database', key: 'url' } } });
   assert.deepEqual(deployment.spec.template.spec.volumes.find((volume) => volume.name === 'data'), { name: 'data', emptyDir: {} });
   find(objects, 'PodDisruptionBudget');
 });

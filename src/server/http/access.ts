@@ -11,6 +11,8 @@ declare module 'fastify' {
     access?: Access;
     /** Whose origin state-changing requests must come from: labhub's (default) or the request's own host (apps on their own subdomain). */
     origin?: 'public-url' | 'own-host';
+    /** A machine's credential taken in place of a session: true when `Authorization: Bearer <token>` carries the right token (Prometheus on /metrics). */
+    bearer?: (token: string) => boolean;
   }
   interface FastifyInstance {
     /** Every route with the access it declares, as registered: tests derive the authorization matrix from it. */
@@ -60,9 +62,14 @@ export function installAccessControl(app: FastifyInstance, sessions: SessionServ
       request.sessionToken = token;
       request.user = (await sessions.resolve(token)) ?? null;
     }
-    const access = request.routeOptions.config.access;
-    if (access && access !== 'public') assertAllowed(request, access);
+    const { access, bearer } = request.routeOptions.config;
+    if (access && access !== 'public' && !(bearer && bearerAdmits(request, bearer))) assertAllowed(request, access);
   });
+}
+
+function bearerAdmits(request: FastifyRequest, bearer: (token: string) => boolean): boolean {
+  const match = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '');
+  return match !== null && bearer(match[1] as string);
 }
 
 function assertAllowed(request: FastifyRequest, access: Exclude<Access, 'public'>): void {

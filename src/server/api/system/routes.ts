@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
@@ -19,10 +20,22 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ services: Services; regis
     },
   );
 
-  app.get('/metrics', { config: { access: 'public' }, schema: { tags: ['system'], summary: 'Prometheus metrics', hide: true } }, async (_request, reply) => {
-    reply.header('Content-Type', registry.contentType);
-    return registry.metrics();
-  });
+  // Metrics name routes, error reasons and login failures: admins, or Prometheus with LABHUB_METRICS_TOKEN (docs/operating.md).
+  const metricsToken = services.config.metricsToken;
+  app.get(
+    '/metrics',
+    { config: { access: 'admin', ...(metricsToken && { bearer: sameSecret(metricsToken) }) }, schema: { tags: ['system'], summary: 'Prometheus metrics (an admin session or the metrics token)', hide: true } },
+    async (_request, reply) => {
+      reply.header('Content-Type', registry.contentType);
+      return registry.metrics();
+    },
+  );
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { tags: ['system'], summary: 'This OpenAPI document', hide: true } }, async () => app.swagger());
 };
+
+/** Compares a presented token with the secret in constant time: both are hashed first, so neither length nor content shows in the timing. */
+function sameSecret(secret: string): (token: string) => boolean {
+  const expected = createHash('sha256').update(secret).digest();
+  return (token) => timingSafeEqual(createHash('sha256').update(token).digest(), expected);
+}
