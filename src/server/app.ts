@@ -15,6 +15,7 @@ import { schemaRoutes } from './api/schema/routes.js';
 import { systemRoutes } from './api/system/routes.js';
 import { LoginLimiter, type LoginLimits } from './auth/login-limiter.js';
 import { oidcLoginFrom } from './auth/oidc.js';
+import { PasswordChecker } from './auth/passwords.js';
 import { SessionService, defaultSessionPolicy, type Clock, type SessionPolicy } from './auth/session-service.js';
 import type { Config } from './config.js';
 import { installAccessControl } from './http/access.js';
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const labVisibility = new LabVisibility(groups);
   const identities = new OidcRepository(store.db);
   const ssoLogin = oidcLoginFrom(config, identities, clock);
+  const metrics = createMetrics();
   const services: Services = {
     config,
     store,
@@ -109,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     quotas: new QuotaService(store.db, store.dialect, { instances: config.quotaInstances, cpuMillis: config.quotaCpuMillis, memoryBytes: config.quotaMemoryBytes }),
     audit: new AuditRepository(store.db),
     loginLimiter: new LoginLimiter(deps.loginLimits, clock),
+    passwords: new PasswordChecker(metrics.passwordVerifications),
     cookieName: https ? '__Host-labhub_session' : 'labhub_session',
     labs,
     groups,
@@ -117,7 +120,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sso: ssoLogin && { login: ssoLogin, identities },
   };
 
-  const metrics = createMetrics();
   installErrorHandling(app, metrics.errorsTotal);
   installRequestMetrics(app, metrics.registry);
   installSecurityHeaders(app, https);

@@ -1,5 +1,6 @@
 import type { LoginLimiter } from './auth/login-limiter.js';
 import type { OidcLogin } from './auth/oidc.js';
+import type { PasswordChecker } from './auth/passwords.js';
 import type { SessionService } from './auth/session-service.js';
 import type { Config } from './config.js';
 import type { GatewayConnections } from './gateway/connections.js';
@@ -25,6 +26,8 @@ export interface Services {
   quotas: QuotaService;
   audit: AuditRepository;
   loginLimiter: LoginLimiter;
+  /** Checks login passwords; every attempt costs one verification, whether the account exists or not. */
+  passwords: PasswordChecker;
   /** The session cookie's name: `__Host-` prefixed under HTTPS. */
   cookieName: string;
   /** File and store labs, their versions and validation. */

@@ -170,7 +170,8 @@ test('an admin changes a role, disables and enables an account and resets its pa
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL('/login');
     await logIn(page, 'grace', 'grace-password-2');
-    await page.getByRole('alert').getByText('This account is disabled.').waitFor();
+    // A disabled account answers as a wrong password: the login page cannot tell which accounts exist.
+    await page.getByRole('alert').getByText('Wrong username or password.').waitFor();
 
     await logIn(page, 'admin', server.adminPassword);
     await page.waitForURL('/');

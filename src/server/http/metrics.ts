@@ -4,6 +4,8 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 export interface Metrics {
   registry: Registry;
   errorsTotal: Counter<'reason'>;
+  /** Password checks (argon2 verifications), for logins with unknown names too: guessing shows here. */
+  passwordVerifications: Counter;
 }
 
 /** A registry per app (tests build many apps in one process), with process metrics and an HTTP request histogram. */
@@ -11,7 +13,8 @@ export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'labhub_' });
   const errorsTotal = new Counter({ name: 'labhub_errors_total', help: 'Error responses by reason', labelNames: ['reason'], registers: [registry] });
-  return { registry, errorsTotal };
+  const passwordVerifications = new Counter({ name: 'labhub_password_verifications_total', help: 'Password verifications (argon2), one per password login attempt that was not rate limited', registers: [registry] });
+  return { registry, errorsTotal, passwordVerifications };
 }
 
 export function installRequestMetrics(app: FastifyInstance, registry: Registry): void {

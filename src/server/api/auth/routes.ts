@@ -5,14 +5,13 @@ import { AuthConfig, ErrorResponse, LoginRequest, MeResponse, User } from '../..
 import { admitClaims } from '../../auth/oidc-claims.js';
 import { accountFor } from '../../auth/oidc-accounts.js';
 import { loginTtlMs, SsoRefused } from '../../auth/oidc.js';
-import { verifyPassword } from '../../auth/passwords.js';
 import { LabhubError } from '../../errors.js';
 import { currentUser } from '../../http/access.js';
 import type { Services } from '../../services.js';
 import { toUser } from '../../store/users.js';
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { sessions, users, loginLimiter, audit, cookieName, config, groups, sso } = services;
+  const { sessions, users, loginLimiter, passwords, audit, cookieName, config, groups, sso } = services;
   const secure = config.publicUrl.startsWith('https:');
   // Host-only, like the session cookie: it binds the browser that started a single sign-on login to its end.
   const ssoCookieName = secure ? '__Host-labhub_sso' : 'labhub_sso';
@@ -50,12 +49,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
         });
       }
       const user = await users.findByUsername(username);
-      if (!user || !(await verifyPassword(user.password_hash, password))) {
+      // Unknown names and accounts without a password cost one verification too, and a disabled
+      // account answers exactly as a wrong password: the answer never tells which accounts exist.
+      const matched = await passwords.matches(user?.password_hash, password);
+      if (!user || !matched || user.disabled === 1) {
         loginLimiter.recordFailure(username);
-        await audit.record({ actor: username, action: 'login.failed', ip: request.ip });
+        await audit.record({ actor: username, action: 'login.failed', ip: request.ip, ...(user && matched && { detail: { reason: 'disabled' } }) });
         throw new LabhubError('LABHUB_BAD_CREDENTIALS');
       }
-      if (user.disabled === 1) throw new LabhubError('LABHUB_FORBIDDEN', 'This account is disabled.');
       loginLimiter.recordSuccess(username);
       // A new id at every login: a session id planted before login is never promoted.
       if (request.sessionToken) await sessions.revoke(request.sessionToken);
