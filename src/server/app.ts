@@ -85,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const logger = deps.logger === undefined ? { level: 'info', redact, serializers } : deps.logger && typeof deps.logger === 'object' ? { redact, serializers, ...deps.logger } : deps.logger;
   const app = Fastify({
     logger,
+    trustProxy: trustedProxies(config.trustProxy),
     rewriteUrl: appHostRewrite(config.appsDomain),
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
@@ -182,4 +183,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await services.labs.start();
   app.addHook('onClose', () => services.labs.stop());
   return app;
+}
+
+/**
+ * Fastify's trustProxy for LABHUB_TRUST_PROXY. A hop count becomes a function: Fastify itself
+ * trusts no peer for a bare number, so `2` would otherwise ignore the headers altogether.
+ */
+function trustedProxies(setting: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return setting;
 }

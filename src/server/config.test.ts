@@ -30,6 +30,7 @@ test('defaults match docs/architecture.md §8', () => {
     quotaInstances: 3,
     quotaCpuMillis: 4000,
     quotaMemoryBytes: 8 * 1024 ** 3,
+    trustProxy: false,
     metricsToken: undefined,
   });
 });
@@ -139,6 +140,17 @@ test('quotas: amounts as lab files write them; bad ones name the variable', () =
   assert.throws(() => loadConfig({ LABHUB_QUOTA_INSTANCES: '0' }, '/srv'), /LABHUB_QUOTA_INSTANCES/);
   assert.throws(() => loadConfig({ LABHUB_QUOTA_CPU: 'lots' }, '/srv'), /LABHUB_QUOTA_CPU/);
   assert.throws(() => loadConfig({ LABHUB_QUOTA_MEMORY: '12' }, '/srv'), /LABHUB_QUOTA_MEMORY/);
+});
+
+test('LABHUB_TRUST_PROXY: true, a hop count, or proxy addresses and ranges; bad entries are named', () => {
+  const trust = (value: string) => loadConfig({ LABHUB_TRUST_PROXY: value }, '/').trustProxy;
+  assert.equal(trust('true'), true);
+  assert.equal(trust('False'), false);
+  assert.equal(trust('2'), 2);
+  assert.deepEqual(trust('10.0.0.0/8, 192.168.1.7,fd00::/8 loopback'), ['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'loopback']);
+  for (const bad of ['0', '11', 'yes', '10.0.0.0/33', '10.0.0/8', 'proxy.example.org', '::1/129', '1.2.3.4/8/8', ',']) {
+    assert.throws(() => trust(bad), (error: unknown) => error instanceof ConfigError && /^LABHUB_TRUST_PROXY must be/.test(error.message), bad);
+  }
 });
 
 test('LABHUB_METRICS_TOKEN: a bearer token of at least 16 characters, never echoed when refused', () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseBytes, parseCpu } from '../common/lab/quantities.js';
@@ -41,6 +42,12 @@ export interface Config {
   quotaInstances: number;
   quotaCpuMillis: number;
   quotaMemoryBytes: number;
+  /**
+   * The proxies whose `X-Forwarded-*` headers are believed: every peer (`true`), a number of proxy
+   * hops in front of labhub, or proxy addresses and CIDR ranges. `false`: the headers are ignored
+   * and a request's client is the peer that connected.
+   */
+  trustProxy: boolean | number | string[];
   /** A bearer token that reads `/metrics` (Prometheus); undefined: only admins' sessions do. */
   metricsToken: string | undefined;
 }
@@ -73,6 +80,7 @@ const settings = {
   quotaInstances: { env: 'LABHUB_QUOTA_INSTANCES', parse: parseCount, default: 3 },
   quotaCpuMillis: { env: 'LABHUB_QUOTA_CPU', parse: parseCpuQuota, default: 4000 },
   quotaMemoryBytes: { env: 'LABHUB_QUOTA_MEMORY', parse: parseMemoryQuota, default: 8 * 1024 ** 3 },
+  trustProxy: { env: 'LABHUB_TRUST_PROXY', parse: parseTrustProxy, default: false },
   metricsToken: { env: 'LABHUB_METRICS_TOKEN', parse: parseMetricsToken, default: undefined },
 } as const satisfies { [K in keyof Config]: { env: string; parse: (raw: string, name: string) => Config[K]; default: Config[K] } };
 
@@ -238,6 +246,34 @@ function parseImageRegistry(raw: string, name: string): string {
 function parseNamespace(raw: string, name: string): string {
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(raw)) throw new ConfigError(`${name} must be a namespace name (a DNS label), got "${raw}"`);
   return raw;
+}
+
+/** proxy-addr's names for address ranges, as Fastify accepts them. */
+const namedRanges = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function parseTrustProxy(raw: string, name: string): Config['trustProxy'] {
+  const value = raw.trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops < 1 || hops > 10) throw new ConfigError(`${name} must be a number of proxy hops from 1 to 10, got "${raw}"`);
+    return hops;
+  }
+  const entries = value.split(/[\s,]+/).filter(Boolean);
+  const bad = entries.find((entry) => !namedRanges.has(entry) && !isAddressOrRange(entry));
+  if (entries.length === 0 || bad !== undefined) {
+    throw new ConfigError(`${name} must be true, a number of proxy hops, or proxy addresses and CIDR ranges separated by commas (like 10.0.0.0/8,::1); got "${bad ?? raw}"`);
+  }
+  return [...new Set(entries)];
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 function parseMetricsToken(raw: string, name: string): string {

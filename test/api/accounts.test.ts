@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { defaultLoginLimits } from '../../src/server/auth/login-limiter.js';
 import { adminPassword, dialects, publicUrl, sessionCookie, testApp, type TestApp } from '../support/app.js';
 
 for (const dialect of dialects) {
   describe(`accounts and sessions (${dialect})`, () => {
     let t: TestApp;
     before(async () => {
-      t = await testApp(dialect, { loginLimits: { perUsername: 3, perIp: 1000, windowMs: 60_000 } });
+      t = await testApp(dialect, { loginLimits: { ...defaultLoginLimits, freeFailures: 3 } });
     });
     after(() => t.close());
 
@@ -50,7 +51,7 @@ for (const dialect of dialects) {
       assert.equal((await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie } })).statusCode, 401);
     });
 
-    test('failed logins are rate limited per username with Retry-After', async () => {
+    test('failed logins from one client for one account are slowed down with Retry-After', async () => {
       const cookie = await t.adminCookie();
       await t.app.inject({ method: 'POST', url: '/api/admin/users', headers: { cookie }, payload: { username: 'target', password: 'target-password' } });
       for (let i = 0; i < 3; i++) {

@@ -62,6 +62,8 @@ for (const name of ['single', 'ha']) {
       const settings = loadConfig(config.data, '/');
       assert.equal(settings.runtime, 'kubernetes');
       assert.equal(settings.kubeImageRegistry, 'registry.example.org/labhub');
+      // Behind the Ingress: its X-Forwarded-For names the client (login limits, audit).
+      assert.equal(settings.trustProxy, 1);
       // Prometheus's token comes from an optional Secret: without it, /metrics is for admins only.
       assert.deepEqual(container.env?.find((variable) => variable.name === 'LABHUB_METRICS_TOKEN'), {
         name: 'LABHUB_METRICS_TOKEN',

@@ -42,6 +42,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
         throw new LabhubError('LABHUB_FORBIDDEN', `Password login is turned off on this labhub; sign in with ${ssoName ?? 'single sign-on'} instead.`);
       }
       const { username, password } = request.body;
+      // request.ip is the client behind a trusted proxy (LABHUB_TRUST_PROXY), else the peer: the audit log uses the same.
       const retryAfter = loginLimiter.admit(request.ip, username);
       if (retryAfter > 0) {
         throw new LabhubError('LABHUB_RATE_LIMITED', `Too many login attempts; try again in ${retryAfter} s.`, {
@@ -53,11 +54,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       // account answers exactly as a wrong password: the answer never tells which accounts exist.
       const matched = await passwords.matches(user?.password_hash, password);
       if (!user || !matched || user.disabled === 1) {
-        loginLimiter.recordFailure(username);
+        loginLimiter.recordFailure(request.ip, username);
         await audit.record({ actor: username, action: 'login.failed', ip: request.ip, ...(user && matched && { detail: { reason: 'disabled' } }) });
         throw new LabhubError('LABHUB_BAD_CREDENTIALS');
       }
-      loginLimiter.recordSuccess(username);
+      loginLimiter.recordSuccess(request.ip, username);
       // A new id at every login: a session id planted before login is never promoted.
       if (request.sessionToken) await sessions.revoke(request.sessionToken);
       const userAgent = request.headers['user-agent'];
