@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -24,7 +24,7 @@ spec:
 /** A gated lab with every kind of variable: step 3 opens once step 2's check passed (step 1 has none). */
 const guidedLab = `apiVersion: labhub.io/v1
 kind: Lab
-metadata: { name: guided, title: Guided }
+metadata: { name: guided, title: Guided, authors: [teacher] }
 spec:
   guide: { gated: true }
   machines:
@@ -80,7 +80,9 @@ describe('guided steps', { timeout: 600_000 }, () => {
 
   before(async () => {
     const labs = mkdtempSync(path.join(tmpdir(), 'labhub-steps-'));
-    cpSync(new URL('../../labs/shell.yaml', import.meta.url), path.join(labs, 'shell.yaml'));
+    // The demo shell lab, naming teacher its author: the lab's authors watch its learners and read their progress (decision 0015).
+    const shell = readFileSync(new URL('../../labs/shell.yaml', import.meta.url), 'utf8').replace('\nmetadata:\n', '\nmetadata:\n  authors: [teacher]\n');
+    writeFileSync(path.join(labs, 'shell.yaml'), shell);
     writeFileSync(path.join(labs, 'slow-check.yaml'), hangingLab);
     writeFileSync(path.join(labs, 'guided.yaml'), guidedLab);
     runtime = new LocalRuntime({ engineSocket, dataDir });
