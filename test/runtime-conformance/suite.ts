@@ -49,12 +49,16 @@ export function readUntil(stream: Duplex, pattern: RegExp, timeoutMs = 20_000): 
       if (pattern.test(seen)) done(() => resolve(seen));
     };
     const timer = setTimeout(() => done(() => reject(new Error(`timed out waiting for ${pattern}; saw: ${JSON.stringify(seen.slice(-500))}`))), timeoutMs);
+    // A channel that fails (e.g. a port-forward to a desktop not listening yet) rejects instead of throwing unhandled.
+    const onError = (error: Error) => done(() => reject(error));
     const done = (fn: () => void) => {
       clearTimeout(timer);
       stream.off('data', onData);
+      stream.off('error', onError);
       fn();
     };
     stream.on('data', onData);
+    stream.on('error', onError);
   });
 }
 
