@@ -62,6 +62,11 @@ export function networkName(instanceId: string): string {
   return `labhub-${instanceId}`;
 }
 
+/** Local runtime: the host's bridge interface of the per-instance network (Linux allows 15 characters). */
+export function bridgeName(instanceId: string): string {
+  return /^[a-z0-9]{1,12}$/.test(instanceId) ? `lh-${instanceId}` : `lh-${createHash('sha256').update(instanceId).digest('hex').slice(0, 12)}`;
+}
+
 /** Local runtime: the container of a container machine, or the launcher of a VM. */
 export function containerName(instanceId: string, machine: string): string {
   return `labhub-${instanceId}-${machine}`;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { FastifyBaseLogger } from 'fastify';
-import { containerName, instanceLabels, labelKeys, machineLabels, networkName } from '../naming.js';
+import { bridgeName, containerName, instanceLabels, labelKeys, machineLabels, networkName } from '../naming.js';
 import {
   RuntimeError,
   type ContainerMachinePlan,
@@ -25,7 +25,9 @@ import {
 import { ExecOutputCollector } from './demux.js';
 import { connectEngine, containerUlimits } from './engine.js';
 import { killProcessTree } from './process-tree.js';
+import { HostFirewall } from './host-firewall.js';
 import { ImageBuilder } from './images.js';
+import { bridgeNameOption, guardedNetwork, guardedNetworks } from './instance-networks.js';
 import { connectInNamespace } from './port-relay.js';
 import type { BaseDisk } from './vm/disks.js';
 import { isLauncherImage } from './vm/launcher.js';
@@ -59,10 +61,13 @@ export class LocalRuntime implements Runtime {
   private engine: Promise<Docker> | undefined;
   private readonly images: ImageBuilder;
   private readonly vms: VmLaunchers;
+  /** Keeps machines (VMs through their launchers) away from the host: docs/decisions/0017-local-egress-firewall.md. */
+  private readonly firewall: HostFirewall;
   /** Observations that do not come from the engine's events (QMP pause/resume, a VM that booted). */
   private readonly observers = new Set<(observation: MachineObservation) => void>();
 
   constructor(private readonly options: LocalRuntimeOptions) {
+    this.firewall = new HostFirewall(options.engineSocket, options.log);
     this.images = new ImageBuilder(() => this.docker(), options.dataDir, options.log);
     this.vms = new VmLaunchers(() => this.docker(), this.images, options.dataDir, {
       machineDir: (id, machine) => this.machineDir(id, machine),
@@ -91,7 +96,10 @@ export class LocalRuntime implements Runtime {
         else await this.images.ensure(machine.image, progress, machine.name);
       }
       onProgress({ step: 'network', message: 'creating the private network' });
+      await this.firewall.ready();
       created.network = await this.ensureNetwork(docker, plan);
+      // Every apply re-asserts the rules: a network made by an older labhub, or rules someone flushed.
+      await this.firewall.guard(await guardedNetwork(docker, networkName(plan.instanceId)));
       const started: string[] = [];
       const booting: Promise<void>[] = [];
       for (const machine of plan.machines) {
@@ -177,6 +185,7 @@ export class LocalRuntime implements Runtime {
     for (const info of await this.containersOf(docker, id)) await ignoreStatus(docker.getContainer(info.Id).remove({ force: true, v: true }), 404);
     const networks = await docker.listNetworks({ filters: { label: [`${labelKeys.instance}=${id}`] } });
     for (const network of networks) await ignoreStatus(docker.getNetwork(network.Id).remove(), 404);
+    await this.firewall.unguard(id);
     const volumes = await docker.listVolumes({ filters: { label: [`${labelKeys.instance}=${id}`] } });
     for (const volume of volumes.Volumes ?? []) await ignoreStatus(docker.getVolume(volume.Name).remove(), 404);
     rmSync(this.instanceDir(id), { recursive: true, force: true });
@@ -240,8 +249,10 @@ export class LocalRuntime implements Runtime {
     }
   }
 
+  /** Also re-asserts the host firewall of every instance network and drops rules whose network is gone (the reconciler calls it at start and on its timer). */
   async list(): Promise<ObservedInstance[]> {
     const docker = await this.docker();
+    const chainsBefore = await this.firewall.chainsNow().catch(() => new Set<string>());
     const byId = new Map<string, ObservedInstance>();
     const entry = (labels: Record<string, string> = {}) => {
       const id = labels[labelKeys.instance] ?? '';
@@ -261,9 +272,11 @@ export class LocalRuntime implements Runtime {
       const instance = entry(info.Labels);
       instance.machines.push({ name: info.Labels[labelKeys.machine] ?? info.Names[0] ?? info.Id, ...observed });
     }
-    for (const network of await docker.listNetworks({ filters: { label: [labelKeys.instance] } })) {
-      entry(network.Labels);
-    }
+    const networks = await docker.listNetworks({ filters: { label: [labelKeys.instance] } });
+    for (const network of networks) entry(network.Labels);
+    await guardedNetworks(docker, networks)
+      .then((guarded) => this.firewall.sync(guarded, chainsBefore))
+      .catch((error: unknown) => this.options.log?.warn({ err: error }, 'the host firewall could not be re-asserted'));
     return [...byId.values()].filter((instance) => instance.instanceId);
   }
 
@@ -387,8 +400,9 @@ export class LocalRuntime implements Runtime {
       // egress: deny is an internal network: no route out, only the instance's own machines.
       Internal: plan.network.egress === 'deny',
       Labels: instanceLabels(plan),
-      // netavark keeps networks apart only when asked; Docker always does.
-      Options: { isolate: 'true' },
+      // netavark keeps networks apart only when asked; Docker always does. A bridge named after
+      // the instance: the host firewall's rules are keyed on it (read back from the engine).
+      Options: { isolate: 'true', [bridgeNameOption]: bridgeName(plan.instanceId) },
     });
     return true;
   }
@@ -450,6 +464,7 @@ export class LocalRuntime implements Runtime {
     for (const overlay of created.overlays) rmSync(overlay, { force: true }), rmSync(`${overlay}.base`, { force: true });
     if (created.network) {
       await docker.getNetwork(networkName(id)).remove().catch(() => {});
+      await this.firewall.unguard(id).catch((error: unknown) => this.options.log?.warn({ err: error, instance: id }, 'removing firewall rules failed'));
       rmSync(this.instanceDir(id), { recursive: true, force: true });
     }
   }
