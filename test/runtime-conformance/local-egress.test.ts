@@ -10,8 +10,8 @@ import Docker from 'dockerode';
 import { LocalRuntime } from '../../src/server/runtime/local/local-runtime.js';
 import { networkName } from '../../src/server/runtime/naming.js';
 import { RuntimeError, type InstancePlan, type Runtime } from '../../src/server/runtime/runtime.js';
-import { containerMachine, dataDir, engineSocket, engineWithShellImage } from './local-target.js';
-import { plan } from './suite.js';
+import { containerMachine, dataDir, engineSocket, engineWithShellImage, firewallLinesOf, vmMachine } from './local-target.js';
+import { openConsole, plan } from './suite.js';
 
 /**
  * Issue 15, finding 5: a local instance's machines never reach the host — not through the
@@ -66,15 +66,6 @@ async function addressOf(runtime: Runtime, instance: InstancePlan, machine: stri
   const address = (await runtime.exec({ instanceId: instance.instanceId, machine }, ['sh', '-c', "hostname -i | awk '{print $1}'"])).output.trim();
   assert.match(address, /^\d+\.\d+\.\d+\.\d+$/);
   return address;
-}
-
-/** The lines of the host's mangle tables (IPv4 and IPv6) that name the instance. */
-function firewallLinesOf(instanceId: string): string[] {
-  return ['iptables', 'ip6tables'].flatMap((tool) =>
-    spawnSync(tool, ['-w', '-t', 'mangle', '-S'], { encoding: 'utf8' })
-      .stdout.split('\n')
-      .filter((line) => line.includes(instanceId)),
-  );
 }
 
 describe('local runtime: machines never reach the host, whatever egress says', { timeout: 900_000 }, () => {
@@ -186,5 +177,42 @@ describe('local runtime: machines never reach the host, whatever egress says', {
     }
     assert.deepEqual((await fresh.list()).filter((observed) => observed.instanceId === instance.instanceId), []);
     await fresh.close();
+  });
+});
+
+describe('local runtime: a VM (through its launcher) never reaches the host either', { timeout: 900_000 }, () => {
+  const runtime = new LocalRuntime({ engineSocket, dataDir });
+  const docker = new Docker({ socketPath: engineSocket });
+  const instance = plan([vmMachine('vm'), containerMachine('peer', 'labhub/shell')], 'allow');
+  const peerMarker = `peer-${randomBytes(6).toString('hex')}`;
+  let host: Awaited<ReturnType<typeof listenOnHost>>;
+
+  before(async () => {
+    await engineWithShellImage();
+    host = await listenOnHost();
+    await runtime.apply(instance);
+    await listenInMachine(runtime, instance, 'peer', 7777, peerMarker);
+  });
+
+  after(async () => {
+    await runtime.destroy(instance.instanceId);
+    host.close();
+    await runtime.close();
+  });
+
+  test("egress: allow — the VM gets its peer's answer by name, and nothing from the host's port at the gateway or any host IPv4 address", async () => {
+    const gateway = (await docker.getNetwork(networkName(instance.instanceId)).inspect()).IPAM?.Config?.[0]?.Gateway;
+    assert.ok(gateway);
+    const targets = [gateway, ...hostAddresses().filter((address) => !address.includes(':'))];
+    const serial = await openConsole(runtime, { instanceId: instance.instanceId, machine: 'vm' });
+    try {
+      // The last line comes after every attempt: what the host would have answered is in the output by then.
+      const command = `for a in peer ${targets.join(' ')}; do p=${host.port}; [ $a = peer ] && p=7777; busybox nc -w 3 $a $p </dev/null; done; echo vm-probe-$((6*7))`;
+      const output = await serial.run(command, /vm-probe-42/, 120_000);
+      assert.ok(output.includes(peerMarker), `the VM reached its peer: ${output}`);
+      assert.ok(!output.includes(host.marker), `the VM reached the host: ${output}`);
+    } finally {
+      serial.close();
+    }
   });
 });

@@ -29,6 +29,16 @@ export function processesOf(instanceId: string): string[] {
     .map((line) => `process ${line.slice(0, 120)}`);
 }
 
+/** Lines of the host's firewall (iptables and ip6tables, mangle table, where labhub's rules live) that name the instance. */
+export function firewallLinesOf(instanceId: string): string[] {
+  return ['iptables', 'ip6tables'].flatMap((tool) =>
+    spawnSync(tool, ['-w', '-t', 'mangle', '-S'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((line) => line.includes(instanceId))
+      .map((line) => `${tool} ${line}`),
+  );
+}
+
 /** The instance's directory in the data dir (hosts files, VM overlays, cloud-init seeds), when it still exists. */
 export function instanceFiles(instanceId: string): string[] {
   const dir = path.join(dataDir, 'instances', instanceId);

@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import { LocalRuntime } from '../../src/server/runtime/local/local-runtime.js';
 import { containerName, labelKeys } from '../../src/server/runtime/naming.js';
-import { containerMachine, dataDir, engineSocket, instanceFiles, processesOf, vmMachine } from './local-target.js';
+import { containerMachine, dataDir, engineSocket, firewallLinesOf, instanceFiles, processesOf, vmMachine } from './local-target.js';
 import { runtimeConformance } from './suite.js';
 
 runtimeConformance({
@@ -22,6 +22,7 @@ runtimeConformance({
       ...volumes.map((v) => `volume ${v.Name}`),
       ...processesOf(instanceId),
       ...instanceFiles(instanceId),
+      ...firewallLinesOf(instanceId),
     ];
   },
   async memoryLimit(ref) {

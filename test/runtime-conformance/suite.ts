@@ -77,7 +77,7 @@ export async function runInTerminal(runtime: Runtime, ref: MachineRef, command: 
 const prompt = /[#$] (\x1b\[6n)?$/;
 
 /** A serial console session, once its shell shows a prompt, that runs commands and waits for their output. */
-async function openConsole(runtime: Runtime, ref: MachineRef) {
+export async function openConsole(runtime: Runtime, ref: MachineRef) {
   const { stream } = await runtime.openTerminal(ref, { cols: 120, rows: 40 });
   await readUntil(stream, prompt, 30_000).catch((error: unknown) => {
     stream.destroy();
