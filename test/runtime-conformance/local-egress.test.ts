@@ -58,7 +58,11 @@ async function reachedFrom(runtime: Runtime, instance: InstancePlan, machine: st
 /** A machine's TCP server on `port` answering `marker` (perl is in every Debian image: perl-base is essential). */
 async function listenInMachine(runtime: Runtime, instance: InstancePlan, machine: string, port: number, marker: string): Promise<void> {
   const server = `use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => ${port}, Listen => 16, ReuseAddr => 1) or die; while (my $c = $s->accept) { print $c "${marker}\\n"; close $c }`;
-  const result = await runtime.exec({ instanceId: instance.instanceId, machine }, ['sh', '-c', `nohup perl -e '${server}' >/dev/null 2>&1 & sleep 0.5; echo started`]);
+  const result = await runtime.exec({ instanceId: instance.instanceId, machine }, [
+    'sh',
+    '-c',
+    `nohup perl -e '${server}' >/dev/null 2>&1 & sleep 0.5; echo started`,
+  ]);
   assert.match(result.output, /started/);
 }
 
@@ -131,10 +135,16 @@ describe('local runtime: machines never reach the host, whatever egress says', {
     const gateway = await gatewayOf(allow);
     // Unhook the instance's chains, as a careless `iptables -F` of their parent would.
     for (const tool of ['iptables', 'ip6tables']) {
-      const jumps = spawnSync(tool, ['-w', '-t', 'mangle', '-S'], { encoding: 'utf8' }).stdout.split('\n').filter((line) => line.startsWith('-A ') && line.includes(`${allow.instanceId}-`) && / -j LH-/.test(line));
+      const jumps = spawnSync(tool, ['-w', '-t', 'mangle', '-S'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter((line) => line.startsWith('-A ') && line.includes(`${allow.instanceId}-`) && / -j LH-/.test(line));
       for (const jump of jumps) assert.equal(spawnSync(tool, ['-w', '-t', 'mangle', ...jump.replace(/^-A /, '-D ').split(' ')]).status, 0, jump);
     }
-    assert.deepEqual(await reachedFrom(runtime, allow, 'alpha', [gateway], host.port, host.marker), [gateway], 'without its rules the machine reaches the host');
+    assert.deepEqual(
+      await reachedFrom(runtime, allow, 'alpha', [gateway], host.port, host.marker),
+      [gateway],
+      'without its rules the machine reaches the host',
+    );
     await runtime.list();
     assert.deepEqual(await reachedFrom(runtime, allow, 'alpha', [gateway], host.port, host.marker), []);
   });
@@ -175,7 +185,10 @@ describe('local runtime: machines never reach the host, whatever egress says', {
       process.env.PATH = savedPath;
       rmSync(empty, { recursive: true, force: true });
     }
-    assert.deepEqual((await fresh.list()).filter((observed) => observed.instanceId === instance.instanceId), []);
+    assert.deepEqual(
+      (await fresh.list()).filter((observed) => observed.instanceId === instance.instanceId),
+      [],
+    );
     await fresh.close();
   });
 });

@@ -74,7 +74,9 @@ export function instanceRules(chains: FirewallChains, network: GuardedNetwork, f
       ? [
           // To the host itself (any of its addresses): answers to what the host started, and DNS at the gateway.
           `-A ${input} -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN`,
-          ...(network.gateway ? ['udp', 'tcp'].map((protocol) => `-A ${input} -d ${network.gateway}/32 -p ${protocol} -m ${protocol} --dport 53 -j RETURN`) : []),
+          ...(network.gateway
+            ? ['udp', 'tcp'].map((protocol) => `-A ${input} -d ${network.gateway}/32 -p ${protocol} -m ${protocol} --dport 53 -j RETURN`)
+            : []),
           `-A ${input} -j DROP`,
           // Through the host: within the network (bridged frames, when br_netfilter shows them), answers coming back in.
           `-A ${forward} -i ${br} -o ${br} -j RETURN`,

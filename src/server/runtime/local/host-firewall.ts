@@ -26,6 +26,8 @@ const attempts = 3;
 export class HostFirewall {
   private readonly chains: FirewallChains;
   private tools: FamilyTools[] | undefined;
+  /** Set once the tools have read the firewall (they run as root). */
+  private verified = false;
 
   /** `engineKey` names the engine whose networks these are (its socket): engines sharing a host keep their own chains. */
   constructor(
@@ -37,7 +39,9 @@ export class HostFirewall {
 
   /** Fails with one sentence when the tools are missing or cannot read the firewall (not root): checked before an instance network is made. */
   async ready(): Promise<void> {
+    if (this.verified) return;
     for (const tools of this.requireTools()) await MangleTable.read(tools);
+    this.verified = true;
   }
 
   /** Installs (or replaces) the rules of one network, and labhub's chains when missing. Throws a RuntimeError naming what is missing. */
@@ -93,7 +97,10 @@ export class HostFirewall {
         const result = await run(tools.restore, ['-w', '--noflush'], `*mangle\n${lines.join('\n')}\nCOMMIT\n`);
         if (result.code === 0) break;
         if (attempt === attempts) {
-          throw new RuntimeError('failed', `labhub could not install the firewall rules that keep machines away from this host: ${path.basename(tools.restore)} said "${firstLine(result.stderr)}".`);
+          throw new RuntimeError(
+            'failed',
+            `labhub could not install the firewall rules that keep machines away from this host: ${path.basename(tools.restore)} said "${firstLine(result.stderr)}".`,
+          );
         }
         this.log?.warn({ family: tools.family, stderr: firstLine(result.stderr) }, 'firewall change failed; reading the table again');
       }
@@ -107,8 +114,13 @@ export class HostFirewall {
       [this.chains.input, 'INPUT'],
       [this.chains.forward, 'FORWARD'],
     ] as const) {
-      if (!table.hasChain(chain)) lines.push(`:${chain} - [0:0]`);
-      if (!table.rules.includes(`-A ${hook} -j ${chain}`)) lines.push(`-I ${hook} 1 -j ${chain}`);
+      // Never `:chain` here: declaring flushes, and another writer may have filled it meanwhile. `-N`
+      // fails when the chain appeared since the table was read, and the batch is read and built again.
+      if (!table.hasChain(chain)) lines.push(`-N ${chain}`);
+      const hooks = table.rules.filter((rule) => rule === `-A ${hook} -j ${chain}`).length;
+      if (hooks === 0) lines.push(`-I ${hook} 1 -j ${chain}`);
+      // Two writers that both found the hook missing insert it twice: one is enough.
+      for (let extra = 1; extra < hooks; extra++) lines.push(`-D ${hook} -j ${chain}`);
     }
     const lans = family === 'ipv4' ? hostLanSubnets(ipv4Cidrs()) : [];
     for (const network of networks) {
@@ -145,7 +157,10 @@ export class HostFirewall {
       const iptables = findOnPath(prefix);
       const restore = findOnPath(`${prefix}-restore`);
       if (!iptables || !restore) {
-        throw new RuntimeError('unsupported', `labhub keeps learners' machines away from this host with ${prefix}, which is not installed here (Debian package "iptables"), so no instance can start.`);
+        throw new RuntimeError(
+          'unsupported',
+          `labhub keeps learners' machines away from this host with ${prefix}, which is not installed here (Debian package "iptables"), so no instance can start.`,
+        );
       }
       return { family, iptables, restore };
     });
@@ -161,7 +176,10 @@ class MangleTable {
   static async read(tools: FamilyTools): Promise<MangleTable> {
     const result = await run(tools.iptables, ['-w', '-t', 'mangle', '-S']);
     if (result.code !== 0) {
-      throw new RuntimeError('failed', `labhub could not read this host's firewall with ${path.basename(tools.iptables)}, which it needs to keep machines away from the host: "${firstLine(result.stderr)}".`);
+      throw new RuntimeError(
+        'failed',
+        `labhub could not read this host's firewall with ${path.basename(tools.iptables)}, which it needs to keep machines away from the host: "${firstLine(result.stderr)}".`,
+      );
     }
     return new MangleTable(result.stdout.split('\n').filter((line) => line.trim()));
   }

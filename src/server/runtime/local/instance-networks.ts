@@ -27,7 +27,8 @@ export async function guardedNetworks(docker: Docker, networks: EngineNetwork[])
     const instanceId = network.Labels?.[labelKeys.instance];
     if (!instanceId) return [];
     const podman = libpod.get(network.Name);
-    const bridge = network.Options?.[bridgeNameOption] || podman?.network_interface || (network.Driver === 'bridge' ? `br-${network.Id.slice(0, 12)}` : undefined);
+    const bridge =
+      network.Options?.[bridgeNameOption] || podman?.network_interface || (network.Driver === 'bridge' ? `br-${network.Id.slice(0, 12)}` : undefined);
     if (!bridge) return [];
     const gateway = network.IPAM?.Config?.[0]?.Gateway || podman?.subnets?.[0]?.gateway || undefined;
     return [{ instanceId, bridge, gateway, egress: network.Internal ? 'deny' : 'allow' } satisfies GuardedNetwork];
@@ -38,14 +39,17 @@ export async function guardedNetworks(docker: Docker, networks: EngineNetwork[])
 export async function guardedNetwork(docker: Docker, name: string): Promise<GuardedNetwork> {
   const network = (await docker.getNetwork(name).inspect()) as EngineNetwork;
   const [guarded] = await guardedNetworks(docker, [network]);
-  if (!guarded) throw new RuntimeError('failed', `The engine's network "${name}" has no bridge on this host that labhub could guard (driver "${network.Driver}").`);
+  if (!guarded)
+    throw new RuntimeError('failed', `The engine's network "${name}" has no bridge on this host that labhub could guard (driver "${network.Driver}").`);
   return guarded;
 }
 
 /** Podman's networks by name; empty from Docker (which has no libpod API). */
 async function libpodNetworks(docker: Docker): Promise<Map<string, LibpodNetwork>> {
   const listed = await new Promise<unknown>((resolve) => {
-    docker.modem.dial({ path: '/v4.0.0/libpod/networks/json', method: 'GET', statusCodes: { 200: true }, options: {} }, (error, result) => resolve(error ? [] : result));
+    docker.modem.dial({ path: '/v4.0.0/libpod/networks/json', method: 'GET', statusCodes: { 200: true }, options: {} }, (error, result) =>
+      resolve(error ? [] : result),
+    );
   });
   return new Map((Array.isArray(listed) ? (listed as LibpodNetwork[]) : []).map((network) => [network.name, network]));
 }
