@@ -128,7 +128,11 @@ export class HostFirewall {
       const jumps = instanceJumps(this.chains, network);
       const chainNames = [this.chains.instanceInput(network.instanceId), this.chains.instanceForward(network.instanceId)];
       const current = table.jumpsTo(chainNames);
-      if (onlyWhenDifferent && sameSet(current, jumps) && chainNames.every((chain, i) => table.firstRule(chain)?.replaceAll('"', '') === rules[i])) continue;
+      const unchanged = chainNames.every(
+        (chain, i) =>
+          table.firstRule(chain)?.replaceAll('"', '') === rules[i] && table.ruleCount(chain) === rules.filter((rule) => rule.startsWith(`-A ${chain} `)).length,
+      );
+      if (onlyWhenDifferent && unchanged && sameSet(current, jumps)) continue;
       lines.push(...current.map((jump) => jump.replace(/^-A /, '-D ')));
       lines.push(...chainNames.map((chain) => `:${chain} - [0:0]`), ...rules, ...jumps);
     }
@@ -194,6 +198,10 @@ class MangleTable {
 
   firstRule(chain: string): string | undefined {
     return this.rules.find((line) => line.startsWith(`-A ${chain} `));
+  }
+
+  ruleCount(chain: string): number {
+    return this.rules.filter((line) => line.startsWith(`-A ${chain} `)).length;
   }
 
   /** The rules that jump to any of `chains`, as printed. */
