@@ -132,6 +132,11 @@ describe('guided steps: Run into a named machine, gating, and the authors\u2019 
       const focused = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
       assert.equal(focused, "Running: watch hana's instance");
       await reviewScreenshot(page, 'lab-progress-table');
+
+      // The same table as a spreadsheet, for the lab's author.
+      const csv = await page.request.get(await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href') ?? '');
+      assert.equal(csv.status(), 200);
+      assert.match(await csv.text(), /^"username","instance","status","current step","1\. Leave a note","2\. Through"\r\n"hana",/);
     });
   });
 });

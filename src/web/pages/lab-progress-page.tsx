@@ -33,9 +33,16 @@ export default function LabProgressPage() {
         title={progress.data ? `Progress: ${progress.data.title}` : 'Progress'}
         description="Where each learner is: the steps whose checks passed, and when. It refreshes by itself."
         actions={
-          <Link className="button button--secondary" to={`/labs/${encodeURIComponent(lab)}`}>
-            Back to the lab
-          </Link>
+          <>
+            {progress.data && (
+              <a className="button button--secondary" href={`/api/labs/${encodeURIComponent(lab)}/progress.csv`} download>
+                Download CSV
+              </a>
+            )}
+            <Link className="button button--secondary" to={`/labs/${encodeURIComponent(lab)}`}>
+              Back to the lab
+            </Link>
+          </>
         }
       />
       {progress.isPending ? (
