@@ -1,5 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { Navigate, useSearchParams } from 'react-router-dom';
+import { sameSitePath } from '../../common/next-path.js';
 import { isSsoRefusal, ssoRefusals } from '../../common/sso.js';
 import { useAuthConfig, useLogin, useMe } from '../api/auth.js';
 import { ApiError, errorMessage } from '../api/client.js';
@@ -9,10 +10,10 @@ import { Logo } from '../components/logo.js';
 import { Loading } from '../components/status.js';
 import { useDocumentTitle } from '../hooks/use-document-title.js';
 
-/** Where to go after logging in: a path on this site from `?next=`, never another site. */
+/** Where to go after logging in: a page of this site from `?next=` (not the login page again), else `/`. */
 function safeNext(raw: string | null): string {
-  if (!raw || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\') || raw.startsWith('/login')) return '/';
-  return raw;
+  const path = sameSitePath(raw);
+  return path === undefined || path.startsWith('/login') ? '/' : path;
 }
 
 function loginProblem(error: unknown): string {

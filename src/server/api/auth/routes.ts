@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
+import { sameSitePath } from '../../../common/next-path.js';
 import { AuthConfig, ErrorResponse, LoginRequest, MeResponse, User } from '../../../common/api.js';
 import { admitClaims } from '../../auth/oidc-claims.js';
 import { accountFor } from '../../auth/oidc-accounts.js';
@@ -156,11 +157,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   );
 };
 
-/**
- * Where to go after logging in: a path on this site, never another site. Control characters and
- * backslashes are refused too: browsers drop or turn them into `/`, making `//other.site`.
- */
+/** Where to go after logging in: a page of this site (not the login page again, not the API), else `/`. */
 function safeNext(raw: string | undefined): string {
-  if (!raw || !/^\/(?![/\\])[\x21-\x7e]*$/.test(raw) || raw.includes('\\') || raw.startsWith('/login') || raw.startsWith('/api/')) return '/';
-  return raw;
+  const path = sameSitePath(raw);
+  return path === undefined || path.startsWith('/login') || path.startsWith('/api/') ? '/' : path;
 }
