@@ -45,7 +45,7 @@ test('environment variables are read and normalized', () => {
       LABHUB_RUNTIME: 'kubernetes',
       LABHUB_LABS_DIR: 'mylabs',
       LABHUB_ADMIN_PASSWORD: 'long enough',
-      LABHUB_APPS_DOMAIN: '*.Apps.Example.org',
+      LABHUB_APPS_DOMAIN: '*.Apps.Example-Labs.net',
     },
     '/srv',
   );
@@ -54,7 +54,7 @@ test('environment variables are read and normalized', () => {
   assert.equal(config.dataDir, '/var/lib/labhub');
   assert.equal(config.labsDir, '/srv/mylabs');
   assert.equal(config.runtime, 'kubernetes');
-  assert.equal(config.appsDomain, 'apps.example.org');
+  assert.equal(config.appsDomain, 'apps.example-labs.net');
 });
 
 test('Kubernetes runtime settings are read', () => {
@@ -83,6 +83,10 @@ test('bad values name the variable', () => {
     [{ LABHUB_DATABASE_URL: 'mysql://db' }, /LABHUB_DATABASE_URL must be a postgres:\/\/ URL/],
     [{ LABHUB_ADMIN_PASSWORD: 'short' }, /LABHUB_ADMIN_PASSWORD must be at least 8/],
     [{ LABHUB_APPS_DOMAIN: 'not a domain' }, /LABHUB_APPS_DOMAIN must be a domain/],
+    [{ LABHUB_PUBLIC_URL: 'https://labs.example.org', LABHUB_APPS_DOMAIN: 'apps.example.org' }, /LABHUB_APPS_DOMAIN \(apps\.example\.org\) must not share a registrable domain/],
+    [{ LABHUB_PUBLIC_URL: 'https://labs.example.org', LABHUB_APPS_DOMAIN: 'apps.labs.example.org' }, /must not share a registrable domain/],
+    [{ LABHUB_PUBLIC_URL: 'https://example.org', LABHUB_APPS_DOMAIN: 'example.org' }, /must not share a registrable domain/],
+    [{ LABHUB_PUBLIC_URL: 'https://labs.example.org.', LABHUB_APPS_DOMAIN: 'x.Example.ORG' }, /must not share a registrable domain/],
     [{ LABHUB_KUBE_IMAGE_REGISTRY: 'https://registry.example.org' }, /LABHUB_KUBE_IMAGE_REGISTRY must be a registry host/],
     [{ LABHUB_KUBE_IMAGE_REGISTRY: 'registry.example.org/labhub:1.0' }, /LABHUB_KUBE_IMAGE_REGISTRY/],
     [{ LABHUB_KUBE_NAMESPACE: 'Labhub_NS' }, /LABHUB_KUBE_NAMESPACE must be a namespace name/],

@@ -103,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   result.labsDir = path.resolve(cwd, result.labsDir);
   if (result.oidcIssuer !== undefined && result.oidcClientId === undefined) throw new ConfigError('LABHUB_OIDC_CLIENT_ID must be set when LABHUB_OIDC_ISSUER is');
   if (result.oidcIssuer === undefined && result.oidcClientId !== undefined) throw new ConfigError('LABHUB_OIDC_ISSUER must be set when LABHUB_OIDC_CLIENT_ID is');
+  if (result.appsDomain !== undefined) assertSeparateSite(result.appsDomain, new URL(result.publicUrl).hostname);
   if (!result.localLogin && result.oidcIssuer === undefined) {
     throw new ConfigError('LABHUB_LOCAL_LOGIN=false needs single sign-on (LABHUB_OIDC_ISSUER and LABHUB_OIDC_CLIENT_ID): nobody could log in otherwise');
   }
@@ -192,6 +193,22 @@ function parseAppsDomain(raw: string, name: string): string {
     throw new ConfigError(`${name} must be a domain name like apps.example.org, got "${raw}"`);
   }
   return domain;
+}
+
+/**
+ * Apps on their own hosts are only apart from labhub when they are another site: hosts of one
+ * registrable domain may set cookies for each other (`Domain=`), so an app could plant a session
+ * cookie on labhub's host. The registrable domain is approximated by the last two labels, which is
+ * never narrower than the real one: the check can refuse two sites under a public suffix of two
+ * labels (`a.co.uk` and `b.co.uk`), never let through two hosts of one site.
+ */
+function assertSeparateSite(appsDomain: string, publicHost: string): void {
+  const siteOf = (host: string) => (/^[\d.]+$|:|^\[/.test(host) ? host : host.toLowerCase().replace(/\.$/, '').split('.').slice(-2).join('.'));
+  if (siteOf(appsDomain) === siteOf(publicHost)) {
+    throw new ConfigError(
+      `LABHUB_APPS_DOMAIN (${appsDomain}) must not share a registrable domain with LABHUB_PUBLIC_URL (${publicHost}): apps there could set cookies for labhub. Use a domain of its own, e.g. apps.example-labs.net for labs.example.org`,
+    );
+  }
 }
 
 /** An https issuer; plain http only on this machine (a provider started by tests or for development). */

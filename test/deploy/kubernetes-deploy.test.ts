@@ -96,7 +96,7 @@ for (const name of ['single', 'ha']) {
       const annotations = ingress.metadata.annotations ?? {};
       assert.equal(annotations['nginx.ingress.kubernetes.io/affinity'], 'cookie');
       assert.ok(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']) >= 3600);
-      assert.deepEqual(ingress.spec.rules.map((rule) => rule.host), ['labhub.example.org', '*.apps.labhub.example.org']);
+      assert.deepEqual(ingress.spec.rules.map((rule) => rule.host), ['labhub.example.org', '*.apps.example-labs.net']);
       assert.equal(ingress.spec.tls.length, 1);
     });
   });
