@@ -41,7 +41,9 @@ type Policy =
   /** the lab-ownership rows' lab (limited to a group): see it (members, its owner, admins) */
   | 'labSee'
   /** hold that lab: change it, read its versions and progress (its owner and authors, admins; another author may not even see it) */
-  | 'labHold';
+  | 'labHold'
+  /** the owner alone, and who may see it learns why the others may not (apps on labhub's own origin) */
+  | 'own';
 
 /** What the caller gets: `ok` is anything but 401, 403 and 404 (the route ran, or refused for reasons other than who asked). */
 type Outcome = 'ok' | 401 | 403 | 404;
@@ -58,6 +60,7 @@ const expected: Record<Policy, Record<Role, Outcome>> = {
   labSee: { anonymous: 401, owner: 404, other: 404, viewer: 404, controller: 404, member: 'ok', author: 404, labOwner: 'ok', admin: 'ok' },
   // Learners are refused by role (403) before the lab is looked up; another author is told it does not exist.
   labHold: { anonymous: 401, owner: 403, other: 403, viewer: 403, controller: 403, member: 403, author: 404, labOwner: 'ok', admin: 'ok' },
+  own: { anonymous: 401, owner: 'ok', other: 404, viewer: 403, controller: 403, member: 404, author: 404, labOwner: 403, admin: 403 },
 };
 
 /** The fixture values that fill a route's parameters. */
@@ -161,16 +164,16 @@ const policies: Record<string, Case> = {
     },
   },
 
-  // Gateway: terminals, desktops, apps (path mode).
+  // Gateway: terminals, desktops, apps in path mode (their owner only: docs/decisions/0014-apps-isolation.md).
   'GET /api/instances/:id/machines/:machine/terminal': { policy: 'watch', request: ({ id }) => ({ url: `/api/instances/${id}/machines/box/terminal` }) },
   'GET /api/instances/:id/machines/:machine/vnc': { policy: 'watch', request: ({ id }) => ({ url: `/api/instances/${id}/machines/box/vnc` }) },
-  'GET /apps/:id/:machine/:port': { policy: 'use', request: ({ id }) => ({ url: `/apps/${id}/box/8080` }) },
-  'GET /apps/:id/:machine/:port/*': { policy: 'use', request: ({ id }) => ({ url: `/apps/${id}/box/8080/index.html` }) },
-  'POST /apps/:id/:machine/:port/*': { policy: 'use', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form`, body: {} }) },
-  'PUT /apps/:id/:machine/:port/*': { policy: 'use', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form`, body: {} }) },
-  'PATCH /apps/:id/:machine/:port/*': { policy: 'use', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form`, body: {} }) },
-  'DELETE /apps/:id/:machine/:port/*': { policy: 'use', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form` }) },
-  'OPTIONS /apps/:id/:machine/:port/*': { policy: 'use', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form` }) },
+  'GET /apps/:id/:machine/:port': { policy: 'own', request: ({ id }) => ({ url: `/apps/${id}/box/8080` }) },
+  'GET /apps/:id/:machine/:port/*': { policy: 'own', request: ({ id }) => ({ url: `/apps/${id}/box/8080/index.html` }) },
+  'POST /apps/:id/:machine/:port/*': { policy: 'own', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form`, body: {} }) },
+  'PUT /apps/:id/:machine/:port/*': { policy: 'own', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form`, body: {} }) },
+  'PATCH /apps/:id/:machine/:port/*': { policy: 'own', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form`, body: {} }) },
+  'DELETE /apps/:id/:machine/:port/*': { policy: 'own', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form` }) },
+  'OPTIONS /apps/:id/:machine/:port/*': { policy: 'own', request: ({ id }) => ({ url: `/apps/${id}/box/8080/form` }) },
   // Apps on their own subdomain (LABHUB_APPS_DOMAIN): the way in from labhub's origin.
   'GET /api/apps/open': { policy: 'use', request: ({ id }) => ({ url: `/api/apps/open?instance=${id}&machine=box&port=8080` }) },
 
@@ -245,7 +248,8 @@ function upgrade(url: string, headers: Record<string, string>): Promise<number> 
   });
 }
 
-const appsDomain = 'apps.labhub.test';
+// Not under labhub.test (the public URL's): labhub refuses an apps domain of its own site.
+const appsDomain = 'apps.labhub-apps.test';
 const metricsToken = 'matrix-metrics-token-2f9c4e';
 
 for (const mode of ['apps in path mode', 'apps on their own subdomains'] as const) describe(`authorization matrix (${mode}): every route × anonymous, owner, other user, viewer, controller, group member, author, the lab's owner, admin`, { timeout: 900_000 }, () => {
@@ -319,7 +323,8 @@ spec:
     const otherMode = (name: string) => (mode === 'apps in path mode' ? name === 'GET /api/apps/open' : / \/apps\//.test(name));
     const stale = Object.keys(policies).filter((name) => !otherMode(name) && !routes().some((route) => key(route) === name));
     assert.deepEqual(stale, [], 'policies of routes that no longer exist');
-    const declared: Record<Policy, string> = { public: 'public', user: 'user', author: 'author', admin: 'admin', watch: 'user', use: 'user', manage: 'user', labSee: 'user', labHold: 'author' };
+    // Path-mode apps are `public` to the access hook: an app session in their path authorizes the app's own requests, the route checks the rest.
+    const declared: Record<Policy, string> = { public: 'public', user: 'user', author: 'author', admin: 'admin', watch: 'user', use: 'user', manage: 'user', labSee: 'user', labHold: 'author', own: 'public' };
     for (const route of routes()) {
       const policy = policyOf(route)?.policy;
       if (policy && route.access !== undefined) assert.equal(route.access, declared[policy], `${key(route)} declares ${route.access} but its policy is ${policy}`);

@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
 
-/** Which app a ticket or app session opens, and for whom. */
+/** Which app a ticket or app session opens, for whom, and on the authority of which labhub session. */
 export interface AppGrant {
   userId: string;
   instanceId: string;
   machine: string;
   port: number;
+  /**
+   * The labhub session cookie's value the app was opened with. An app session lasts only as long
+   * as it: every use checks it in the store (so a logout or revocation on any replica ends the
+   * app's session), and the app's sockets are closed with it.
+   */
+  sessionToken: string;
 }
 
 const ticketMs = 60_000;
@@ -13,10 +19,12 @@ const sessionMs = 12 * 3600_000;
 const maxEntries = 100_000;
 
 /**
- * Per-app sessions for apps served on their own subdomain, where labhub's session cookie is
- * not sent. The main origin hands out a one-time ticket (a minute, single use) in a redirect;
- * the app's host trades it for a host-only cookie bound to that one app. In memory: a replica
- * restart asks the browser to pass by the main origin once more, which it does by itself.
+ * Per-app sessions, for requests that labhub's session cookie does not come with: apps on their
+ * own subdomain, and path-mode apps, whose sandboxed pages send no cookie. On a subdomain the main
+ * origin hands out a one-time ticket (a minute, single use) in a redirect and the app's host
+ * trades it for a host-only cookie bound to that one app; in path mode the session is a path
+ * segment (`open`). In memory: a replica restart asks the browser to pass by the main origin once
+ * more, which it does by itself.
  */
 export class AppSessions {
   private readonly tickets = new Map<string, AppGrant & { expiresAt: number }>();
@@ -26,6 +34,11 @@ export class AppSessions {
 
   issueTicket(grant: AppGrant): string {
     return this.put(this.tickets, grant, ticketMs);
+  }
+
+  /** A session at once (path mode, where the owner's request that asks for it is already authorized). */
+  open(grant: AppGrant): string {
+    return this.put(this.sessions, grant, sessionMs);
   }
 
   /** The grant of a ticket, once: a second use or an expired ticket gives undefined. */
@@ -47,9 +60,9 @@ export class AppSessions {
     return entry;
   }
 
-  /** Ends every app session of a user (logout, disabled). */
-  revokeUser(userId: string): void {
-    for (const [token, entry] of this.sessions) if (entry.userId === userId) this.sessions.delete(token);
+  /** Forgets an app session whose labhub session has ended. */
+  forget(token: string): void {
+    this.sessions.delete(token);
   }
 
   private put(map: Map<string, AppGrant & { expiresAt: number }>, grant: AppGrant, ttlMs: number): string {

@@ -2,22 +2,22 @@ import http from 'node:http';
 import type {} from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WebSocket } from 'ws';
-import { LabhubError } from '../errors.js';
-import { currentUser } from '../http/access.js';
+import { sameSitePath } from '../../common/next-path.js';
+import type { InstanceAccess } from '../../common/instances.js';
+import type { SessionService } from '../auth/session-service.js';
+import { LabhubError, validationError } from '../errors.js';
 import { assertUpgradeOrigin } from '../http/origin.js';
 import type { InstanceService } from '../instances/instance-service.js';
+import { labOf } from '../instances/snapshot.js';
 import { RuntimeError, type Runtime } from '../runtime/runtime.js';
-import type { UserRepository, UserRow } from '../store/users.js';
-import type { ActivityTracker } from './activity.js';
-import type { AppSessions } from './app-sessions.js';
-import type { InstanceAccess } from '../../common/instances.js';
 import type { AuditRepository } from '../store/audit.js';
+import type { UserRow } from '../store/users.js';
+import type { ActivityTracker } from './activity.js';
+import { withoutLabhubCookies } from './app-cookies.js';
+import { appResponseHeaders, appSandbox, hopByHop, type AppMode } from './app-headers.js';
+import type { AppGrant, AppSessions } from './app-sessions.js';
 import type { GatewayConnections } from './connections.js';
 import { closeCodes, relayMessages } from './relay.js';
-import { labOf } from '../instances/snapshot.js';
-
-/** Headers that belong to one hop and must not be forwarded (RFC 9110 §7.6.1). */
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
 
 /** The cookie of an app session on an app's own host. */
 const appCookie = 'labhub_app';
@@ -49,10 +49,10 @@ interface AppTarget {
   port: number;
   /** Path and query as the app sees them. */
   path: string;
-  /** What path mode removed (`/apps/:id/:machine/:port`); empty on an app's own host. */
+  /** What path mode removed (`/apps/:id/:machine/:port/~<session>`); empty on an app's own host. */
   prefix: string;
-  /** Who asks, with which access, and the labhub session they came with (none on an app's own host). */
-  caller: { user: UserRow; access: InstanceAccess; sessionToken: string | null };
+  /** Who asks, with which access, and the labhub session whose authority they act on (their app sockets close with it). */
+  caller: { user: UserRow; access: InstanceAccess; sessionToken: string };
 }
 
 interface PathParams {
@@ -66,42 +66,80 @@ export interface AppRouteDeps {
   instances: InstanceService;
   runtime: Runtime;
   activity: ActivityTracker;
-  users: UserRepository;
+  sessions: SessionService;
   appSessions: AppSessions;
   cookieName: string;
   publicUrl: string;
   appsDomain: string | undefined;
   audit: AuditRepository;
-  /** An app's open WebSockets close when their user loses the right to use the instance. */
+  /** An app's open WebSockets close when their labhub session ends or their user loses the right to use the instance. */
   connections: GatewayConnections;
 }
 
 /**
  * HTTP apps inside machines (docs/architecture.md §8), forwarded to a port the lab declares through the
- * runtime (never to an engine address); labhub's session cookie never reaches an app.
- * - path mode: `/apps/:id/:machine/:port/…` on labhub's origin, for single-user setups
- *   (docs/decisions/0006-apps-path-mode.md);
+ * runtime (never to an engine address). Learner content never runs with labhub's origin
+ * (docs/decisions/0014-apps-isolation.md):
+ * - path mode: `/apps/:id/:machine/:port/…` on labhub's origin, for the instance's owner only, every
+ *   answer sandboxed into an opaque origin and stripped of cookies and service-worker headers;
  * - with `LABHUB_APPS_DOMAIN`: `<port>-<machine>-<id>.<apps domain>`, one origin per app, entered
  *   through a one-time ticket from the main origin (`GET /api/apps/open`).
  */
 export async function appRoutes(app: FastifyInstance, deps: AppRouteDeps): Promise<void> {
-  const { instances, runtime, activity, cookieName, publicUrl, appsDomain } = deps;
+  const { instances, runtime, activity, cookieName, appsDomain } = deps;
+  const mode: AppMode = appsDomain ? 'host' : 'path';
+  // Every cookie name labhub uses: none reaches an app, none may come from one.
+  const labhubCookies = [cookieName, appCookie, 'labhub_sso'];
   // Bodies go to the app untouched: no parsing, no size limit of labhub's own.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  /** Checks that `user` may use the app (watchers may not: an app takes input) and that the lab declares it; 404 otherwise. */
+  /**
+   * Checks that `user` may use the app and that the lab declares it; 404 for who may not see the
+   * instance. On labhub's own origin only the owner may: whoever else opened it would run the
+   * owner's content in their browser, next to their own labhub session.
+   */
   const authorize = async (user: UserRow, id: string, machine: string, port: number): Promise<InstanceAccess> => {
-    const { row, access } = await instances.authorize(id, user, 'use');
+    const { row, access } = await instances.authorize(id, user, mode === 'path' ? 'watch' : 'use');
     const lab = labOf(row);
     const declared = lab.machines.find((m) => m.name === machine)?.access.some((access) => typeof access === 'object' && access.http === port);
     if (!declared) throw new LabhubError('LABHUB_NOT_FOUND', `Machine "${machine}" offers no app on port ${port}.`);
+    if (mode === 'path' && access !== 'owner') {
+      throw new LabhubError(
+        'LABHUB_FORBIDDEN',
+        "Only the instance's owner may open its apps on this labhub. Opening other people's apps needs an apps domain: ask the administrator to set LABHUB_APPS_DOMAIN.",
+      );
+    }
     return access;
   };
 
+  /** The user behind an app session, while the labhub session it was opened from lasts; undefined otherwise. */
+  const holderOf = async (
+    token: string | undefined,
+    app: { id: string; machine: string; port: number },
+  ): Promise<{ grant: AppGrant; user: UserRow } | undefined> => {
+    if (token === undefined) return undefined;
+    const grant = deps.appSessions.resolve(token);
+    if (!grant || grant.instanceId !== app.id || grant.machine !== app.machine || grant.port !== app.port) return undefined;
+    const user = await deps.sessions.resolve(grant.sessionToken);
+    if (user?.id === grant.userId) return { grant, user };
+    deps.appSessions.forget(token);
+    return undefined;
+  };
+
   /** Audits an app being opened (its entry page, its WebSockets): who, from where. */
-  const opened = (request: FastifyRequest, target: AppTarget, what: 'app.open' | 'app.websocket') =>
-    deps.audit.record({ actor: target.caller.user.username, action: what, target: `${target.id}/${target.machine}:${target.port}`, ip: request.ip, detail: { path: target.path.slice(0, 200) } });
+  const opened = (
+    request: FastifyRequest,
+    target: Pick<AppTarget, 'id' | 'machine' | 'port' | 'path'> & { user: UserRow },
+    what: 'app.open' | 'app.websocket',
+  ) =>
+    deps.audit.record({
+      actor: target.user.username,
+      action: what,
+      target: `${target.id}/${target.machine}:${target.port}`,
+      ip: request.ip,
+      detail: { path: target.path.slice(0, 200) },
+    });
 
   const connect = async ({ id, machine, port }: AppTarget) => {
     try {
@@ -115,8 +153,9 @@ export async function appRoutes(app: FastifyInstance, deps: AppRouteDeps): Promi
   /** The request's headers as the app should see them: no hop-by-hop headers, no labhub cookies. */
   const forwardedHeaders = (request: FastifyRequest, target: AppTarget): http.OutgoingHttpHeaders => {
     const headers: http.OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(request.headers)) if (!hopByHop.has(name) && !name.startsWith('sec-websocket-') && value !== undefined) headers[name] = value;
-    const cookie = withoutCookies(request.headers.cookie, [cookieName, appCookie]);
+    for (const [name, value] of Object.entries(request.headers))
+      if (!hopByHop.has(name) && !name.startsWith('sec-websocket-') && value !== undefined) headers[name] = value;
+    const cookie = withoutLabhubCookies(request.headers.cookie, labhubCookies);
     if (cookie) headers.cookie = cookie;
     else delete headers.cookie;
     headers.host = `${target.machine}:${target.port}`;
@@ -132,16 +171,16 @@ export async function appRoutes(app: FastifyInstance, deps: AppRouteDeps): Promi
     reply.hijack();
     const upstream = http.request({ method: request.method, path: target.path, headers: forwardedHeaders(request, target), createConnection: () => backend });
     upstream.on('response', (response) => {
-      const out: http.OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(response.headers)) if (!hopByHop.has(name) && value !== undefined) out[name] = value;
-      // An app must not overwrite labhub's own cookies.
-      if (out['set-cookie']) out['set-cookie'] = (out['set-cookie'] as string[]).filter((c) => ![cookieName, appCookie].some((name) => c.trimStart().startsWith(`${name}=`)));
-      reply.raw.writeHead(response.statusCode ?? 502, out);
+      reply.raw.writeHead(response.statusCode ?? 502, appResponseHeaders(response.headers, mode, labhubCookies));
       response.pipe(reply.raw);
     });
     upstream.on('error', () => {
       if (reply.raw.headersSent) return void reply.raw.destroy();
-      reply.raw.writeHead(502, { 'content-type': 'application/json' });
+      reply.raw.writeHead(502, {
+        'content-type': 'application/json',
+        'x-content-type-options': 'nosniff',
+        ...(mode === 'path' && { 'content-security-policy': appSandbox }),
+      });
       reply.raw.end(JSON.stringify({ error: { code: 'LABHUB_UNAVAILABLE', message: `The app on ${target.machine}:${target.port} closed the connection.` } }));
     });
     reply.raw.on('close', () => backend.destroy());
@@ -151,8 +190,14 @@ export async function appRoutes(app: FastifyInstance, deps: AppRouteDeps): Promi
   /** An app's own WebSocket, relayed message by message (the upgrade itself is labhub's). */
   const proxyWebSocket = async (browser: WebSocket, request: FastifyRequest, target: AppTarget) => {
     browser.pause();
-    deps.connections.track({ ws: browser, sessionToken: target.caller.sessionToken, userId: target.caller.user.id, instanceId: target.id, access: target.caller.access });
-    await opened(request, target, 'app.websocket');
+    deps.connections.track({
+      ws: browser,
+      sessionToken: target.caller.sessionToken,
+      userId: target.caller.user.id,
+      instanceId: target.id,
+      access: target.caller.access,
+    });
+    await opened(request, { ...target, user: target.caller.user }, 'app.websocket');
     const backend = await connect(target);
     const upstream = new WebSocket(`ws://${target.machine}:${target.port}${target.path}`, {
       createConnection: () => backend,
@@ -169,56 +214,14 @@ export async function appRoutes(app: FastifyInstance, deps: AppRouteDeps): Promi
   };
 
   const closeWith = (browser: WebSocket, error: unknown) =>
-    browser.close(error instanceof LabhubError && error.status === 404 ? closeCodes.notFound : closeCodes.error, error instanceof LabhubError ? error.message.slice(0, 120) : 'error');
+    browser.close(
+      error instanceof LabhubError && error.status === 404 ? closeCodes.notFound : closeCodes.error,
+      error instanceof LabhubError ? error.message.slice(0, 120) : 'error',
+    );
 
-  const proxy = { authorize, proxyHttp, proxyWebSocket, closeWith };
-  if (appsDomain) return subdomainRoutes(app, deps, appsDomain, proxy);
-
-  // Path mode: only without an apps domain, whose point is to keep apps off labhub's origin.
-  const fromPath = async (request: FastifyRequest<{ Params: PathParams }>): Promise<AppTarget> => {
-    const { id, machine, port: portText } = request.params;
-    const port = Number(portText);
-    const user = currentUser(request);
-    const access = await authorize(user, id, machine, port);
-    const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
-    return { id, machine, port, path: `/${request.params['*']}${search}`, prefix: `/apps/${id}/${machine}/${port}`, caller: { user, access, sessionToken: request.sessionToken } };
-  };
-  const url = '/apps/:id/:machine/:port/*';
-  app.route<{ Params: PathParams }>({
-    method: 'GET',
-    url,
-    config: { access: 'user' },
-    preValidation: async (request) => {
-      if (request.ws) assertUpgradeOrigin(request, publicUrl);
-    },
-    handler: async (request, reply) => {
-      const target = await fromPath(request);
-      // The entry link points at the app's root: that is when it is opened.
-      if (request.params['*'] === '') await opened(request, target, 'app.open');
-      return proxyHttp(request, reply, target);
-    },
-    wsHandler: async (browser, request) => {
-      try {
-        await proxyWebSocket(browser, request, await fromPath(request));
-      } catch (error) {
-        closeWith(browser, error);
-      }
-    },
-  });
-  app.route<{ Params: PathParams }>({
-    method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    url,
-    config: { access: 'user' },
-    handler: async (request, reply) => proxyHttp(request, reply, await fromPath(request)),
-  });
-  // Relative links in the app resolve against the trailing slash.
-  // Only for those who may use the app: nobody else learns that it exists.
-  app.get<{ Params: Omit<PathParams, '*'> }>('/apps/:id/:machine/:port', { config: { access: 'user' } }, async (request, reply) => {
-    const { id, machine, port } = request.params;
-    await authorize(currentUser(request), id, machine, Number(port));
-    return reply.redirect(`/apps/${encodeURIComponent(id)}/${encodeURIComponent(machine)}/${encodeURIComponent(port)}/`);
-  });
-
+  const proxy: AppProxy = { authorize, holderOf, opened, proxyHttp, proxyWebSocket, closeWith };
+  if (appsDomain) subdomainRoutes(app, deps, appsDomain, proxy);
+  else pathRoutes(app, deps, proxy);
 }
 
 /** The same-origin link that opens an app: path mode's URL, or the ticket endpoint that leads to the app's own host. */
@@ -229,30 +232,135 @@ export function appEntryUrl(appsDomain: string | undefined): (instanceId: string
       : `/apps/${encodeURIComponent(instanceId)}/${encodeURIComponent(machine)}/${port}/`;
 }
 
-/** The Cookie header without the named cookies. */
-export function withoutCookies(header: string | undefined, names: string[]): string {
-  if (!header) return '';
-  return header
-    .split(';')
-    .map((part) => part.trim())
-    .filter((part) => part && !names.some((name) => part.startsWith(`${name}=`)))
-    .join('; ');
+interface AppProxy {
+  authorize: (user: UserRow, id: string, machine: string, port: number) => Promise<InstanceAccess>;
+  holderOf: (token: string | undefined, app: { id: string; machine: string; port: number }) => Promise<{ grant: AppGrant; user: UserRow } | undefined>;
+  opened: (
+    request: FastifyRequest,
+    target: Pick<AppTarget, 'id' | 'machine' | 'port' | 'path'> & { user: UserRow },
+    what: 'app.open' | 'app.websocket',
+  ) => Promise<void>;
+  proxyHttp: (request: FastifyRequest, reply: FastifyReply, target: AppTarget) => Promise<void>;
+  proxyWebSocket: (browser: WebSocket, request: FastifyRequest, target: AppTarget) => Promise<void>;
+  closeWith: (browser: WebSocket, error: unknown) => void;
 }
 
-interface AppProxy {
-  authorize(user: UserRow, id: string, machine: string, port: number): Promise<InstanceAccess>;
-  proxyHttp(request: FastifyRequest, reply: FastifyReply, target: AppTarget): Promise<void>;
-  proxyWebSocket(browser: WebSocket, request: FastifyRequest, target: AppTarget): Promise<void>;
-  closeWith(browser: WebSocket, error: unknown): void;
+/**
+ * Where a path-mode request goes: the app session in its path (`~<token>`, when there is one) and
+ * the path and query the app sees, taken from the raw URL (`/apps/:id/:machine/:port/<rest>`) so
+ * that the app gets them exactly as the browser sent them.
+ */
+function splitAppPath(url: string): { session: string | undefined; path: string; slashless: boolean } {
+  const rest = url.split('/').slice(5).join('/');
+  const withSession = /^~([A-Za-z0-9_-]{43})(\/[^?]*)?(\?.*)?$/s.exec(rest);
+  if (!withSession) return { session: undefined, path: `/${rest}`, slashless: false };
+  return { session: withSession[1], path: `${withSession[2] ?? '/'}${withSession[3] ?? ''}`, slashless: withSession[2] === undefined };
+}
+
+/**
+ * Path mode: `/apps/:id/:machine/:port/…` on labhub's origin, sandboxed (app-headers.ts). The
+ * sandboxed pages send no cookie, so the app's own requests carry an app session in their path:
+ * the owner's first request (their labhub cookie, a top-level navigation) is sent on to
+ * `/apps/:id/:machine/:port/~<session>/…`, and every relative link of the app stays under it. The
+ * session lasts as long as the owner's labhub session. Without one, requests other than GET are
+ * refused, and a WebSocket needs labhub's cookie and Origin as labhub's own do.
+ */
+function pathRoutes(app: FastifyInstance, deps: AppRouteDeps, proxy: AppProxy): void {
+  const { authorize, holderOf, opened, proxyHttp, proxyWebSocket, closeWith } = proxy;
+
+  const target = async (request: FastifyRequest<{ Params: PathParams }>): Promise<AppTarget | { enter: string }> => {
+    const { id, machine, port: portText } = request.params;
+    const port = Number(portText);
+    const prefix = `/apps/${id}/${machine}/${port}`;
+    const { session, path, slashless } = splitAppPath(request.url);
+    const holder = session === undefined ? undefined : await holderOf(session, { id, machine, port });
+    // An ended app session on a page the owner reloads (a navigation, with labhub's cookie): a new one is made below.
+    const renewable = request.method === 'GET' && !request.ws && request.user !== null;
+    if (session !== undefined && !holder && !renewable)
+      throw new LabhubError('LABHUB_UNAUTHENTICATED', "This app's session has ended; open the app again from labhub.");
+    if (session !== undefined && holder) {
+      const access = await authorize(holder.user, id, machine, port);
+      if (slashless) return { enter: `${prefix}/~${session}${path}` };
+      return { id, machine, port, path, prefix: `${prefix}/~${session}`, caller: { user: holder.user, access, sessionToken: holder.grant.sessionToken } };
+    }
+    if (!request.user || !request.sessionToken) throw new LabhubError('LABHUB_UNAUTHENTICATED');
+    const access = await authorize(request.user, id, machine, port);
+    const caller = { user: request.user, access, sessionToken: request.sessionToken };
+    if (request.ws) return { id, machine, port, path, prefix, caller };
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      throw new LabhubError('LABHUB_VALIDATION', "Requests to an app go through the app's own page: open the app from labhub first.");
+    await opened(request, { id, machine, port, path, user: request.user }, 'app.open');
+    const token = deps.appSessions.open({ userId: request.user.id, instanceId: id, machine, port, sessionToken: request.sessionToken });
+    return { enter: `${prefix}/~${token}${path}` };
+  };
+
+  const url = '/apps/:id/:machine/:port/*';
+  // `public` to the access hook: an app session in the path is the authority of the app's own
+  // requests, which carry no cookie and come from Origin `null` (the sandbox); `target` checks
+  // either that or labhub's cookie, and the owner.
+  const config = { access: 'public', origin: 'app-session' } as const;
+  const preValidation = async (request: FastifyRequest) => {
+    // A service worker at labhub's origin would answer for labhub itself from then on.
+    if (request.headers['service-worker'] !== undefined)
+      throw new LabhubError('LABHUB_FORBIDDEN', "An app cannot install a service worker on labhub's origin.");
+    // The app's own sockets come from its sandboxed pages (Origin `null`); any other comes with labhub's cookie, from labhub's origin.
+    if (!request.ws) return;
+    if (splitAppPath(request.url).session === undefined) assertUpgradeOrigin(request, deps.publicUrl);
+    else if (request.headers.origin !== 'null') throw new LabhubError('LABHUB_FOREIGN_ORIGIN');
+  };
+  const handler = async (request: FastifyRequest<{ Params: PathParams }>, reply: FastifyReply) => {
+    const found = await target(request);
+    if ('enter' in found) return reply.redirect(found.enter);
+    // A preflight of the sandboxed page's own requests: answered here, apps know nothing of their opaque origin.
+    const preflight = request.headers['access-control-request-method'];
+    if (request.method === 'OPTIONS' && preflight !== undefined) {
+      return reply
+        .code(204)
+        .headers({
+          'access-control-allow-origin': 'null',
+          'access-control-allow-methods': preflight,
+          ...(request.headers['access-control-request-headers'] && { 'access-control-allow-headers': request.headers['access-control-request-headers'] }),
+          'access-control-max-age': '600',
+        })
+        .send();
+    }
+    return proxyHttp(request, reply, found);
+  };
+  app.route<{ Params: PathParams }>({
+    method: 'GET',
+    url,
+    config,
+    preValidation,
+    handler,
+    wsHandler: async (browser, request) => {
+      try {
+        const found = await target(request);
+        if ('enter' in found) return browser.close(closeCodes.notFound, 'no such app socket');
+        await proxyWebSocket(browser, request, found);
+      } catch (error) {
+        closeWith(browser, error);
+      }
+    },
+  });
+  app.route<{ Params: PathParams }>({ method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url, config, preValidation, handler });
+  // Relative links in the app resolve against the trailing slash.
+  // Only for those who may use the app: nobody else learns that it exists.
+  app.get<{ Params: Omit<PathParams, '*'> }>('/apps/:id/:machine/:port', { config }, async (request, reply) => {
+    const { id, machine, port } = request.params;
+    if (!request.user) throw new LabhubError('LABHUB_UNAUTHENTICATED');
+    await authorize(request.user, id, machine, Number(port));
+    return reply.redirect(`/apps/${encodeURIComponent(id)}/${encodeURIComponent(machine)}/${encodeURIComponent(port)}/`);
+  });
 }
 
 /** Each app on its own host `<port>-<machine>-<id>.<domain>`, entered with a one-time ticket from the main origin. */
 function subdomainRoutes(app: FastifyInstance, deps: AppRouteDeps, domain: string, proxy: AppProxy): void {
-  const { users, appSessions, publicUrl } = deps;
-  const { authorize, proxyHttp, proxyWebSocket, closeWith } = proxy;
+  const { appSessions, publicUrl } = deps;
+  const { authorize, holderOf, opened, proxyHttp, proxyWebSocket, closeWith } = proxy;
   const hostPattern = appHostPattern(domain);
   const publicScheme = new URL(publicUrl).protocol;
-  const hostOf = (id: string, machine: string, port: number) => `${port}-${machine}-${id}.${domain}${new URL(publicUrl).port ? `:${new URL(publicUrl).port}` : ''}`;
+  const hostOf = (id: string, machine: string, port: number) =>
+    `${port}-${machine}-${id}.${domain}${new URL(publicUrl).port ? `:${new URL(publicUrl).port}` : ''}`;
 
   app.get<{ Querystring: { instance: string; machine: string; port: number; path?: string } }>(
     '/api/apps/open',
@@ -260,23 +368,30 @@ function subdomainRoutes(app: FastifyInstance, deps: AppRouteDeps, domain: strin
       config: { access: 'user' },
       schema: {
         tags: ['apps'],
-        summary: "Opens an app on its own host: a redirect there with a one-time ticket",
+        summary: 'Opens an app on its own host: a redirect there with a one-time ticket',
         querystring: {
           type: 'object',
           required: ['instance', 'machine', 'port'],
-          properties: { instance: { type: 'string', maxLength: 64 }, machine: { type: 'string', maxLength: 63 }, port: { type: 'integer', minimum: 1, maximum: 65535 }, path: { type: 'string', pattern: '^/', maxLength: 2000 } },
+          properties: {
+            instance: { type: 'string', maxLength: 64 },
+            machine: { type: 'string', maxLength: 63 },
+            port: { type: 'integer', minimum: 1, maximum: 65535 },
+            path: { type: 'string', pattern: '^/', maxLength: 2000 },
+          },
           additionalProperties: false,
         },
       },
     },
     async (request, reply) => {
-      const user = currentUser(request);
-      const { instance, machine, port, path = '/' } = request.query;
-      await authorize(user, instance, machine, port);
-      await deps.audit.record({ actor: user.username, action: 'app.open', target: `${instance}/${machine}:${port}`, ip: request.ip, detail: { path: path.slice(0, 200) } });
-      const ticket = appSessions.issueTicket({ userId: user.id, instanceId: instance, machine, port });
-      const next = encodeURIComponent(path);
-      return reply.redirect(`${publicScheme}//${hostOf(instance, machine, port)}${ticketPath}?ticket=${ticket}&next=${next}`);
+      if (!request.user || !request.sessionToken) throw new LabhubError('LABHUB_UNAUTHENTICATED');
+      const { instance, machine, port } = request.query;
+      const path = request.query.path === undefined ? '/' : sameSitePath(request.query.path);
+      if (path === undefined)
+        throw validationError([{ path: 'querystring.path', message: 'must be a path of the app: no //, no backslash, no control character or space' }]);
+      await authorize(request.user, instance, machine, port);
+      await opened(request, { id: instance, machine, port, path, user: request.user }, 'app.open');
+      const ticket = appSessions.issueTicket({ userId: request.user.id, instanceId: instance, machine, port, sessionToken: request.sessionToken });
+      return reply.redirect(`${publicScheme}//${hostOf(instance, machine, port)}${ticketPath}?ticket=${ticket}&next=${encodeURIComponent(path)}`);
     },
   );
 
@@ -286,13 +401,13 @@ function subdomainRoutes(app: FastifyInstance, deps: AppRouteDeps, domain: strin
     if (!match) throw new LabhubError('LABHUB_NOT_FOUND');
     const [, portText, machine = '', id = ''] = match;
     const port = Number(portText);
-    const grant = appSessions.resolve(request.cookies[appCookie]);
-    const user = grant && grant.instanceId === id && grant.machine === machine && grant.port === port ? await users.findById(grant.userId) : undefined;
+    const holder = await holderOf(request.cookies[appCookie], { id, machine, port });
     // The path as the browser sent it, before the app-host rewrite.
     const path = request.originalUrl;
-    if (!user || user.disabled === 1) return { login: `${publicUrl}/api/apps/open?instance=${id}&machine=${machine}&port=${port}&path=${encodeURIComponent(path)}` };
-    const access = await authorize(user, id, machine, port);
-    return { id, machine, port, path, prefix: '', caller: { user, access, sessionToken: null } };
+    if (!holder)
+      return { login: `${publicUrl}/api/apps/open?instance=${id}&machine=${machine}&port=${port}&path=${encodeURIComponent(sameSitePath(path) ?? '/')}` };
+    const access = await authorize(holder.user, id, machine, port);
+    return { id, machine, port, path, prefix: '', caller: { user: holder.user, access, sessionToken: holder.grant.sessionToken } };
   };
 
   const onAppHost = { host: hostPattern };
@@ -302,11 +417,11 @@ function subdomainRoutes(app: FastifyInstance, deps: AppRouteDeps, domain: strin
     constraints: onAppHost,
     config: { access: 'public' },
     handler: async (request, reply) => {
-      const { ticket = '', next = '/' } = request.query as { ticket?: string; next?: string };
+      const { ticket = '', next } = request.query as { ticket?: string; next?: string };
       const redeemed = appSessions.redeemTicket(ticket);
       if (!redeemed) throw new LabhubError('LABHUB_UNAUTHENTICATED', 'This app link has expired; open the app again from labhub.');
       reply.setCookie(appCookie, redeemed.token, { path: '/', httpOnly: true, sameSite: 'lax', secure: publicScheme === 'https:' });
-      return reply.redirect(next.startsWith('/') && !next.startsWith('//') ? next : '/');
+      return reply.redirect(sameSitePath(next) ?? '/');
     },
   });
   app.route({
@@ -326,7 +441,7 @@ function subdomainRoutes(app: FastifyInstance, deps: AppRouteDeps, domain: strin
     wsHandler: async (browser, request) => {
       try {
         const target = await fromHost(request);
-        if ('login' in target) return browser.close(4401, 'open the app from labhub first');
+        if ('login' in target) return browser.close(closeCodes.signedOut, 'open the app from labhub first');
         await proxyWebSocket(browser, request, target);
       } catch (error) {
         closeWith(browser, error);

@@ -4,14 +4,13 @@ import type { InstanceAccess } from '../../common/instances.js';
 import type { SessionService } from '../auth/session-service.js';
 import { InstanceAccessPolicy } from '../instances/access.js';
 import type { InstanceRepository } from '../store/instances.js';
-import type { UserRepository, UserRow } from '../store/users.js';
 import { closeCodes } from './relay.js';
 
 /** An open terminal, desktop or app socket, and on whose authority it was opened. */
 export interface GatewayConnection {
   ws: WebSocket;
-  /** The session cookie's value the upgrade carried; null for an app's socket on its own host (an app session, checked by user instead). */
-  sessionToken: string | null;
+  /** The labhub session it was opened on: the upgrade's cookie, or the one the app session came from (docs/decisions/0014-apps-isolation.md). */
+  sessionToken: string;
   userId: string;
   instanceId: string;
   /** The access it was opened with (a view-only socket drops input). */
@@ -35,7 +34,6 @@ export class GatewayConnections {
 
   constructor(
     private readonly sessions: SessionService,
-    private readonly users: Pick<UserRepository, 'findById'>,
     private readonly instances: InstanceRepository,
     private readonly access: InstanceAccessPolicy,
     private readonly log: FastifyBaseLogger,
@@ -81,14 +79,11 @@ export class GatewayConnections {
   private async checkAll(): Promise<void> {
     if (this.open.size === 0) return;
     const connections = [...this.open];
-    const users = await this.sessions.activeUsers([...new Set(connections.flatMap((c) => (c.sessionToken === null ? [] : [c.sessionToken])))]);
-    // Sockets without a labhub session (apps on their own host) answer to their user's account.
-    const byId = new Map<string, UserRow | undefined>();
-    for (const c of connections) if (c.sessionToken === null && !byId.has(c.userId)) byId.set(c.userId, await this.users.findById(c.userId));
+    const users = await this.sessions.activeUsers([...new Set(connections.map((c) => c.sessionToken))]);
     // An owner keeps an owner's access for as long as the instance exists (its end closes the sockets itself); everyone else's is worked out again, once per user and instance.
     const current = new Map<string, Promise<InstanceAccess | null>>();
     for (const connection of connections) {
-      const user = connection.sessionToken === null ? byId.get(connection.userId) : users.get(connection.sessionToken);
+      const user = users.get(connection.sessionToken);
       if (!user || user.id !== connection.userId || user.disabled === 1) {
         this.close(connection, closeCodes.signedOut, 'you were signed out');
         continue;

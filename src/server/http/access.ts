@@ -9,8 +9,12 @@ export type Access = 'public' | 'user' | 'author' | 'admin';
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
-    /** Whose origin state-changing requests must come from: labhub's (default) or the request's own host (apps on their own subdomain). */
-    origin?: 'public-url' | 'own-host';
+    /**
+     * Whose origin state-changing requests must come from: labhub's (default) or the request's own
+     * host (apps on their own subdomain); `app-session`: path-mode apps, whose own requests come from
+     * a sandbox (Origin `null`), carry no cookie and are authorized by an app session in their path.
+     */
+    origin?: 'public-url' | 'own-host' | 'app-session';
     /** A machine's credential taken in place of a session: true when `Authorization: Bearer <token>` carries the right token (Prometheus on /metrics). */
     bearer?: (token: string) => boolean;
   }

@@ -18,7 +18,7 @@ export function isSameOrigin(request: FastifyRequest, publicOrigin: string): boo
 /** Refuses state-changing requests from other sites (docs/architecture.md §5). WebSocket upgrades are checked by the gateway with the same function. */
 export function installOriginCheck(app: FastifyInstance, publicOrigin: string): void {
   app.addHook('onRequest', async (request) => {
-    if (safeMethods.has(request.method)) return;
+    if (safeMethods.has(request.method) || request.routeOptions.config.origin === 'app-session') return;
     const expected = request.routeOptions.config.origin === 'own-host' ? `${new URL(publicOrigin).protocol}//${request.headers.host}` : publicOrigin;
     if (!isSameOrigin(request, expected)) throw new LabhubError('LABHUB_FOREIGN_ORIGIN');
   });
