@@ -67,7 +67,9 @@ for (const dialect of dialects) {
     test('health, metrics and the OpenAPI document answer', async () => {
       assert.deepEqual((await t.app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
       await t.app.inject({ method: 'GET', url: '/api/me' });
-      const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+      // An admin's session reads /metrics (test/api/metrics-access.test.ts has who else may).
+      const metrics = await t.app.inject({ method: 'GET', url: '/metrics', headers: { cookie: await t.adminCookie() } });
+      assert.equal(metrics.statusCode, 200);
       assert.match(metrics.body, /labhub_process_cpu_user_seconds_total/);
       assert.match(metrics.body, /labhub_http_request_duration_seconds_bucket\{.*route="\/api\/me"/);
       const openapi = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
