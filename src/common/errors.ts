@@ -14,6 +14,7 @@ export const errorCatalogue = {
   LABHUB_ROUTE_NOT_FOUND: { status: 404, reason: 'route_not_found', message: 'There is no such API route.' },
   LABHUB_CONFLICT: { status: 409, reason: 'conflict', message: 'This conflicts with the current state.' },
   LABHUB_LIMIT_REACHED: { status: 409, reason: 'limit_reached', message: 'A limit has been reached.' },
+  LABHUB_HOST_NOT_READY: { status: 409, reason: 'host_not_ready', message: 'This server lacks something the lab needs; an admin sees what under Admin → Host checks.' },
   LABHUB_BODY_TOO_LARGE: { status: 413, reason: 'body_too_large', message: 'The request body is too large.' },
   LABHUB_UNSUPPORTED_MEDIA_TYPE: { status: 415, reason: 'unsupported_media_type', message: 'The request body must be JSON.' },
   LABHUB_RATE_LIMITED: { status: 429, reason: 'rate_limited', message: 'Too many attempts; try again later.' },

@@ -4,6 +4,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { sql } from 'kysely';
 import { adminRoutes } from './api/admin/routes.js';
 import { authRoutes } from './api/auth/routes.js';
 import { groupRoutes } from './api/groups/routes.js';
@@ -37,6 +38,7 @@ import { LabCatalog } from './labs/catalog.js';
 import { LabAuthoring } from './labs/authoring.js';
 import { LabVisibility } from './labs/visibility.js';
 import { FileLabSource, type FileLabsOptions } from './labs/file-labs.js';
+import { Doctor, hostChecks } from './doctor/doctor.js';
 import { createRuntime } from './runtime/create-runtime.js';
 import type { Runtime } from './runtime/runtime.js';
 import type { Services } from './services.js';
@@ -70,6 +72,8 @@ export interface AppDeps {
   runtime?: Runtime;
   /** Reconciler timing (tests shorten it), or false to run none (tests that drive it by hand). */
   reconciler?: ReconcilerOptions | false;
+  /** The host checks; defaults to those of the runtime (doctor/doctor.ts). */
+  doctor?: Doctor;
 }
 
 export const defaultWebRoot = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -103,6 +107,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const identities = new OidcRepository(store.db);
   const ssoLogin = oidcLoginFrom(config, identities, clock);
   const metrics = createMetrics();
+  const runtime = deps.runtime ?? createRuntime(config, app.log);
+  const doctor =
+    deps.doctor ??
+    new Doctor(() =>
+      hostChecks({ runtime, engineSocket: config.engineSocket, dataDir: config.dataDir, databaseUrl: config.databaseUrl, pingDatabase: () => sql`select 1`.execute(store.db) }),
+    );
   const services: Services = {
     config,
     store,
@@ -119,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     labVisibility,
     labAuthoring: new LabAuthoring(labs, labVisibility, users),
     sso: ssoLogin && { login: ssoLogin, identities },
+    doctor,
   };
 
   installErrorHandling(app, metrics.errorsTotal);
@@ -143,7 +154,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(groupRoutes, { services });
   await app.register(labRoutes, { services });
   await app.register(schemaRoutes);
-  const runtime = deps.runtime ?? createRuntime(config, app.log);
   const instances = new InstanceService(instanceRepository, runtime, services.labs, users, store.installation, access, services.quotas, app.log, clock);
   const terminals = new TerminalSessions(runtime);
   const activity = new ActivityTracker(clock);
@@ -168,6 +178,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('preClose', () => terminals.close());
   app.addHook('onReady', async () => services.connections.start());
+  // One line per check in the log at start; not awaited: a slow engine must not hold the server back.
+  app.addHook('onReady', async () => void doctor.logTo(app.log).catch((error: unknown) => app.log.warn({ err: error }, 'host checks failed to run')));
   app.addHook('preClose', () => services.connections.stop());
   if (deps.reconciler !== false) {
     const reconciler = new Reconciler(instances, runtime, activity, store.installation, app.log, clock, deps.reconciler ?? defaultReconcilerOptions);

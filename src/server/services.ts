@@ -3,6 +3,7 @@ import type { OidcLogin } from './auth/oidc.js';
 import type { PasswordChecker } from './auth/passwords.js';
 import type { SessionService } from './auth/session-service.js';
 import type { Config } from './config.js';
+import type { Doctor } from './doctor/doctor.js';
 import type { GatewayConnections } from './gateway/connections.js';
 import type { QuotaService } from './instances/quotas.js';
 import type { LabCatalog } from './labs/catalog.js';
@@ -40,4 +41,6 @@ export interface Services {
   labAuthoring: LabAuthoring;
   /** Single sign-on (OpenID Connect), when configured. */
   sso: { login: OidcLogin; identities: OidcRepository } | undefined;
+  /** The host checks (`labhub doctor`): logged at start, shown to admins, and what refuses a lab the host cannot run. */
+  doctor: Doctor;
 }

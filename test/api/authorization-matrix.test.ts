@@ -182,6 +182,7 @@ const policies: Record<string, Case> = {
   'POST /api/admin/users': { policy: 'admin', request: () => ({ body: { username: 'x' } }) },
   'PATCH /api/admin/users/:username': { policy: 'admin', request: () => ({ url: '/api/admin/users/spare', body: { displayName: 'Spare' } }) },
   'GET /api/admin/audit': { policy: 'admin' },
+  'GET /api/admin/doctor': { policy: 'admin' },
   'GET /api/admin/usage': { policy: 'admin' },
   'GET /api/admin/quotas': { policy: 'admin' },
   'GET /api/admin/groups': { policy: 'admin' },

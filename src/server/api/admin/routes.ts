@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { DoctorReport } from '../../../common/doctor.js';
 import { AuditList, AuditQuery, CreateUserRequest, ErrorResponse, UpdateUserRequest, User, UserList, UsernameParams } from '../../../common/api.js';
 import { hashPassword } from '../../auth/passwords.js';
 import { LabhubError, validationError } from '../../errors.js';
@@ -75,6 +76,15 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       });
       return { user: toUser(updated ?? target) };
     },
+  );
+
+  app.get(
+    '/api/admin/doctor',
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['admin'], summary: 'The host checks of `labhub doctor`, run now: each says what it found, or what is wrong and the command that fixes it', response: { 200: DoctorReport, ...errors } },
+    },
+    async () => services.doctor.report(true),
   );
 
   app.get(

@@ -10,6 +10,7 @@ import { toInstance, type InstanceService } from '../../instances/instance-servi
 import type { ActivityTracker } from '../../gateway/activity.js';
 import type { GatewayConnections } from '../../gateway/connections.js';
 import { idleDeadline } from '../../instances/limits.js';
+import { labOf } from '../../instances/snapshot.js';
 import type { InstanceRow } from '../../store/instances.js';
 import type { Services } from '../../services.js';
 
@@ -21,6 +22,9 @@ export interface InstanceRouteDeps {
   /** Open sockets, re-checked when a share changes. */
   connections: GatewayConnections;
 }
+
+/** Power actions that (re)start machines: refused like a new instance when the host cannot run the lab. */
+const startsMachines = new Set(['start', 'resume', 'reset']);
 
 export const instanceRoutes: FastifyPluginAsyncTypebox<InstanceRouteDeps> = async (app, { services, instances, activity, shares, connections }) => {
   const { users, audit } = services;
@@ -39,6 +43,8 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<InstanceRouteDeps> = asyn
       const user = currentUser(request);
       // A lab limited to groups the caller is not in does not exist for them (labs/visibility.ts).
       await services.labVisibility.assertCanSee(user, await services.labs.get(request.body.lab), request.body.lab);
+      // A lab this host cannot run (no DNS for its network, no QEMU for its VMs…) is refused before anything is made.
+      await services.doctor.assertCanStart((await services.labs.resolve(request.body.lab)).lab);
       const instance = await view(await instances.create(user, request.body.lab), 'owner');
       await audit.record({ actor: user.username, action: 'instance.create', target: instance.id, ip: request.ip, detail: { lab: instance.lab.name, version: instance.lab.version } });
       return reply.code(201).send({ instance });
@@ -88,6 +94,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<InstanceRouteDeps> = asyn
     async (request, reply) => {
       const user = currentUser(request);
       const { row, access } = await instances.authorize(request.params.id, user, 'use');
+      if (startsMachines.has(request.params.action)) await services.doctor.assertCanStart(labOf(row));
       const updated = await instances.power(row, request.params.action);
       await audit.record({ actor: user.username, action: `instance.${request.params.action}`, target: row.id, ip: request.ip });
       return reply.code(202).send({ instance: await view(updated, access) });
