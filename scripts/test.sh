@@ -5,6 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/install.sh"
 
 install_debian_packages "${runtime_packages[@]}" "${test_packages[@]}"
+use_netavark
 install_node_modules
 build_labhub
 cd "$root_dir"
