@@ -3,9 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Docker from 'dockerode';
 import { connectEngine, defaultEngineSocket } from '../../src/server/runtime/local/engine.js';
 import { ImageBuilder } from '../../src/server/runtime/local/images.js';
+import { LocalRuntime } from '../../src/server/runtime/local/local-runtime.js';
+import { containerName, labelKeys } from '../../src/server/runtime/naming.js';
 import type { ContainerMachinePlan, VmMachinePlan } from '../../src/server/runtime/runtime.js';
+import type { ConformanceTarget } from './suite.js';
 
 export const engineSocket = process.env.LABHUB_ENGINE_SOCKET ?? defaultEngineSocket;
 export const dataDir = path.join(tmpdir(), 'labhub-conformance');
@@ -54,4 +58,41 @@ export async function engineWithShellImage(): Promise<void> {
   await connectEngine(engineSocket, { start: true });
   const images = new ImageBuilder(() => connectEngine(engineSocket, { start: true }), dataDir);
   await images.ensure('labhub/shell', () => {});
+}
+
+/**
+ * The local runtime on the engine whose socket `engine` gives (Podman, or Docker Engine), as a
+ * conformance target; with VMs when `vms` (launchers need labhub/vm-launcher, built with Podman).
+ */
+export function localTarget(name: string, engine: () => Promise<string>, options: { vms: boolean }): ConformanceTarget {
+  return {
+    name,
+    runtime: async () => {
+      const socket = await engine();
+      return new LocalRuntime({ engineSocket: socket, dataDir, startEngine: socket === engineSocket });
+    },
+    shellMachine: (machine) => containerMachine(machine, 'labhub/shell'),
+    desktopMachine: (machine) => containerMachine(machine, 'labhub/desktop', { vncPort: 5900, resources: { cpuMillis: 1000, memoryBytes: 512 * 1024 * 1024 } }),
+    ...(options.vms && { vmMachine: (machine: string) => vmMachine(machine) }),
+    async leftovers(instanceId) {
+      const docker = new Docker({ socketPath: await engine() });
+      const filters = { label: [`${labelKeys.instance}=${instanceId}`] };
+      const containers = await docker.listContainers({ all: true, filters });
+      const networks = await docker.listNetworks({ filters });
+      const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
+      return [
+        ...containers.map((c) => `container ${c.Names[0]}`),
+        ...networks.map((n) => `network ${n.Name}`),
+        ...volumes.map((v) => `volume ${v.Name}`),
+        ...processesOf(instanceId),
+        ...instanceFiles(instanceId),
+        ...firewallLinesOf(instanceId),
+      ];
+    },
+    async memoryLimit(ref) {
+      const docker = new Docker({ socketPath: await engine() });
+      const info = await docker.getContainer(containerName(ref.instanceId, ref.machine)).inspect();
+      return info.HostConfig.Memory ?? 0;
+    },
+  };
 }

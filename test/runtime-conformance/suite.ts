@@ -94,6 +94,20 @@ export async function openConsole(runtime: Runtime, ref: MachineRef) {
   };
 }
 
+/** The IPv4 address a container machine has on its network, read from eth0 inside it (not through DNS). */
+export async function ownAddress(runtime: Runtime, ref: MachineRef): Promise<string> {
+  const result = await runtime.exec(ref, ['sh', '-c', `ip -4 -o addr show dev eth0 | awk '{split($4, a, "/"); print "ip=" a[1]}'`]);
+  const address = /ip=(\d+\.\d+\.\d+\.\d+)/.exec(result.output)?.[1];
+  assert.ok(address, `${ref.machine} has an IPv4 address on eth0: ${result.output}`);
+  return address;
+}
+
+/** The address `name` resolves to inside a container machine (the instance network's DNS), or undefined when it does not resolve. */
+export async function resolvedAddress(runtime: Runtime, ref: MachineRef, name: string): Promise<string | undefined> {
+  const result = await runtime.exec(ref, ['sh', '-c', `getent hosts ${name} | awk '{print "ip=" $1}'`]);
+  return /ip=(\d+\.\d+\.\d+\.\d+)/.exec(result.output)?.[1];
+}
+
 export function runtimeConformance(target: ConformanceTarget): void {
   containerConformance(target);
   const vmMachine = target.vmMachine?.bind(target);
@@ -147,16 +161,19 @@ function containerConformance(target: ConformanceTarget): void {
       }
     });
 
-    test('machines of one instance reach each other by name', async (t) => {
+    test('machines of one instance resolve each other by name, to the address each has, both ways', async (t) => {
       if (target.unsupported?.network) return t.skip(target.unsupported.network);
-      const result = await runtime.exec(ref(a, 'alpha'), ['sh', '-c', 'ping -c1 -W3 beta && getent hosts beta']);
-      assert.equal(result.exitCode, 0, result.output);
+      // Each name must resolve (DNS of the instance network) to the address the machine itself has on eth0.
+      for (const [from, to] of [['alpha', 'beta'], ['beta', 'alpha']] as const) {
+        assert.equal(await resolvedAddress(runtime, ref(a, from), to), await ownAddress(runtime, ref(a, to)), `${from} resolves ${to}`);
+        const reached = await runtime.exec(ref(a, from), ['sh', '-c', `ping -c1 -W3 ${to} >/dev/null && echo reached-$((6*7))`]);
+        assert.match(reached.output, /reached-42/, `${from} pings ${to}: ${reached.output}`);
+      }
     });
 
     test('another instance cannot reach them', async (t) => {
       if (target.unsupported?.network) return t.skip(target.unsupported.network);
-      const address = (await runtime.exec(ref(a, 'beta'), ['sh', '-c', "hostname -i | awk '{print $1}'"])).output.trim();
-      assert.match(address, /^\d+\.\d+\.\d+\.\d+$/);
+      const address = await ownAddress(runtime, ref(a, 'beta'));
       const byName = await runtime.exec(ref(other, 'gamma'), ['sh', '-c', 'ping -c1 -W2 beta']);
       assert.notEqual(byName.exitCode, 0, byName.output);
       const byAddress = await runtime.exec(ref(other, 'gamma'), ['sh', '-c', `ping -c1 -W2 ${address}`]);
@@ -327,15 +344,26 @@ function vmConformance(target: ConformanceTarget, vmMachine: (name: string) => M
       assert.ok(colours >= 2, 'the screen shows more than one colour');
     });
 
-    test('the VM reaches the container by name, and the container reaches the VM by name', async () => {
+    test('the VM resolves the container by name and the container the VM, each to the address the other has', async () => {
+      const peerAddress = await ownAddress(runtime, peer);
       const serial = await openConsole(runtime, vm);
+      let vmAddress: string | undefined;
+      let peerFromVm: string | undefined;
       try {
-        await serial.run('ping -c1 -W3 peer >/dev/null && echo ping-ok-$((1+1))', /ping-ok-2/);
+        // Printed by awk from what the VM computed, so the echo of the typed command cannot match.
+        const own = await serial.run(`ip -4 addr show dev eth0 | awk '/inet /{split($2, a, "/"); print "vm" "-ip=" a[1]}'`, /vm-ip=\d+\.\d+\.\d+\.\d+/);
+        vmAddress = /vm-ip=(\d+\.\d+\.\d+\.\d+)/.exec(own)?.[1];
+        const resolved = await serial.run(`ping -c1 -W3 peer | awk -F'[()]' '/^PING/{print "peer" "-ip=" $2} /1 packets received|1 received/{print "peer" "-reached=" 6*7}'`, /peer-reached=42|[#$] (\x1b\[6n)?$/);
+        peerFromVm = /peer-ip=(\d+\.\d+\.\d+\.\d+)/.exec(resolved)?.[1];
+        assert.match(resolved, /peer-reached=42/, `the VM pings peer: ${JSON.stringify(resolved.slice(-300))}`);
       } finally {
         serial.close();
       }
-      const result = await runtime.exec(peer, ['sh', '-c', 'ping -c1 -W3 vm && getent hosts vm']);
-      assert.equal(result.exitCode, 0, result.output);
+      assert.equal(peerFromVm, peerAddress, 'the VM resolves "peer" to the container\'s address');
+      assert.ok(vmAddress, 'the VM has an address on eth0');
+      assert.equal(await resolvedAddress(runtime, peer, 'vm'), vmAddress, 'the container resolves "vm" to the VM\'s address');
+      const reached = await runtime.exec(peer, ['sh', '-c', 'ping -c1 -W3 vm >/dev/null && echo reached-$((6*7))']);
+      assert.match(reached.output, /reached-42/, reached.output);
     });
 
     test('openPort reaches a TCP port of the VM', async () => {
