@@ -23,6 +23,7 @@ const UsersPage = lazy(() => import('./pages/admin/users-page.js'));
 const GroupsPage = lazy(() => import('./pages/admin/groups-page.js'));
 const AuditPage = lazy(() => import('./pages/admin/audit-page.js'));
 const UsagePage = lazy(() => import('./pages/admin/usage-page.js'));
+const HostPage = lazy(() => import('./pages/admin/host-page.js'));
 const NotFoundPage = lazy(() => import('./pages/not-found-page.js'));
 
 export function createRouter() {
@@ -75,6 +76,7 @@ export function createRouter() {
                     { path: 'groups', element: <GroupsPage /> },
                     { path: 'usage', element: <UsagePage /> },
                     { path: 'audit', element: <AuditPage /> },
+                    { path: 'host', element: <HostPage /> },
                   ],
                 },
               ],

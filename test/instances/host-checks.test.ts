@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,10 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import Docker from 'dockerode';
 import { Doctor, hostChecks } from '../../src/server/doctor/doctor.js';
 import { engineCheck, runcCheck, vmCheck } from '../../src/server/doctor/checks.js';
-import { connectEngine } from '../../src/server/runtime/local/engine.js';
 import { labelKeys } from '../../src/server/runtime/naming.js';
 import { engineSocket } from '../runtime-conformance/local-target.js';
 import { testApp, type TestApp } from '../support/app.js';
+import { startCniPodman } from '../support/cni-podman.js';
 
 const demoLabs = new URL('../../labs', import.meta.url).pathname;
 
@@ -22,32 +21,20 @@ const demoLabs = new URL('../../labs', import.meta.url).pathname;
  */
 describe('host checks: an engine whose networks cannot resolve names', { timeout: 300_000 }, () => {
   let dir: string;
+  let cni: { socket: string; close(): Promise<void> };
   let cniSocket: string;
-  let service: ChildProcess;
   let t: TestApp;
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'labhub-cni-'));
-    cniSocket = path.join(dir, 'podman.sock');
-    // Same storage as the machine's Podman, another network backend: only this process uses CNI.
-    service = spawn('podman', ['--runtime', 'runc', '--network-backend', 'cni', 'system', 'service', '--time=0', `unix://${cniSocket}`], { stdio: 'ignore' });
-    await connectEngine(cniSocket, { start: false }).catch(async () => {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        try {
-          return await connectEngine(cniSocket, { start: false });
-        } catch (error) {
-          if (Date.now() > deadline) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      }
-    });
+    dir = mkdtempSync(path.join(tmpdir(), 'labhub-doctor-'));
+    cni = await startCniPodman();
+    cniSocket = cni.socket;
     t = await testApp('sqlite', { env: { LABHUB_LABS_DIR: demoLabs, LABHUB_ENGINE_SOCKET: cniSocket } });
   });
 
   after(async () => {
     await t?.close();
-    service?.kill('SIGTERM');
+    await cni?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -27,5 +27,6 @@ export const queryKeys = {
   audit: {
     list: (filter: Record<string, string>) => ['admin', 'audit', filter] as const,
   },
+  doctor: ['admin', 'doctor'] as const,
   authConfig: ['auth-config'] as const,
 };

@@ -18,6 +18,9 @@ export default function AdminLayout() {
         <NavLink to="/admin/audit" className="subnav__link">
           Audit log
         </NavLink>
+        <NavLink to="/admin/host" className="subnav__link">
+          Host checks
+        </NavLink>
       </nav>
       <Outlet />
     </>
