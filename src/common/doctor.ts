@@ -2,7 +2,15 @@ import { Type, type Static } from '@sinclair/typebox';
 
 /** One host check of `labhub doctor` (docs/operating.md, "Checking the host"). */
 export const DoctorCheck = Type.Object({
-  id: Type.Union([Type.Literal('engine'), Type.Literal('network'), Type.Literal('runc'), Type.Literal('vm'), Type.Literal('images'), Type.Literal('disk'), Type.Literal('database')]),
+  id: Type.Union([
+    Type.Literal('engine'),
+    Type.Literal('network'),
+    Type.Literal('runc'),
+    Type.Literal('vm'),
+    Type.Literal('images'),
+    Type.Literal('disk'),
+    Type.Literal('database'),
+  ]),
   title: Type.String(),
   ok: Type.Boolean(),
   /** One line: what was found, or what is wrong. */

@@ -39,10 +39,20 @@ describe('host checks: an engine whose networks cannot resolve names', { timeout
   });
 
   test('the network check fails: CNI, no DNS, and the command that fixes it', async () => {
-    const checks = await hostChecks({ runtime: { name: 'local', capabilities: () => ({ vm: true, pause: true, snapshot: false }) }, engineSocket: cniSocket, dataDir: dir, databaseUrl: undefined, pingDatabase: async () => {}, startEngine: false });
+    const checks = await hostChecks({
+      runtime: { name: 'local', capabilities: () => ({ vm: true, pause: true, snapshot: false }) },
+      engineSocket: cniSocket,
+      dataDir: dir,
+      databaseUrl: undefined,
+      pingDatabase: async () => {},
+      startEngine: false,
+    });
     const network = checks.find((check) => check.id === 'network');
     assert.equal(network?.ok, false, JSON.stringify(network));
-    assert.match(network?.message ?? '', /CNI network backend, whose lab networks have no DNS \(dns_enabled: false\): machines of a lab cannot find each other by name/);
+    assert.match(
+      network?.message ?? '',
+      /CNI network backend, whose lab networks have no DNS \(dns_enabled: false\): machines of a lab cannot find each other by name/,
+    );
     assert.equal(network?.fix, 'bash scripts/setup-engine.sh');
     assert.equal(checks.find((check) => check.id === 'engine')?.ok, true);
   });
@@ -53,11 +63,17 @@ describe('host checks: an engine whose networks cannot resolve names', { timeout
     assert.equal(response.statusCode, 409, response.body);
     const { error } = response.json();
     assert.equal(error.code, 'LABHUB_HOST_NOT_READY');
-    assert.match(error.message, /^This lab cannot start on this server: Podman runs its CNI network backend.*An admin can fix it: bash scripts\/setup-engine\.sh\.$/);
+    assert.match(
+      error.message,
+      /^This lab cannot start on this server: Podman runs its CNI network backend.*An admin can fix it: bash scripts\/setup-engine\.sh\.$/,
+    );
     assert.equal(error.details.check, 'network');
     assert.equal((await t.app.inject({ method: 'GET', url: '/api/instances', headers: { cookie } })).json().instances.length, 0);
     const docker = new Docker({ socketPath: engineSocket });
-    const owned = await docker.listContainers({ all: true, filters: { label: [`${labelKeys.owner}=ann`, `${labelKeys.installation}=${t.store.installation}`] } });
+    const owned = await docker.listContainers({
+      all: true,
+      filters: { label: [`${labelKeys.owner}=ann`, `${labelKeys.installation}=${t.store.installation}`] },
+    });
     assert.deepEqual(owned, []);
   });
 
@@ -74,15 +90,24 @@ describe('host checks: an engine whose networks cannot resolve names', { timeout
   });
 });
 
-describe('host checks: the machine\'s own engine', { timeout: 300_000 }, () => {
+describe("host checks: the machine's own engine", { timeout: 300_000 }, () => {
   test('netavark with aardvark-dns: the network check passes, with DNS and isolation', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'labhub-doctor-'));
     try {
-      const checks = await hostChecks({ runtime: { name: 'local', capabilities: () => ({ vm: true, pause: true, snapshot: false }) }, engineSocket, dataDir, databaseUrl: undefined, pingDatabase: async () => {} });
+      const checks = await hostChecks({
+        runtime: { name: 'local', capabilities: () => ({ vm: true, pause: true, snapshot: false }) },
+        engineSocket,
+        dataDir,
+        databaseUrl: undefined,
+        pingDatabase: async () => {},
+      });
       const network = checks.find((check) => check.id === 'network');
       assert.equal(network?.ok, true, JSON.stringify(network));
       assert.match(network?.message ?? '', /netavark with aardvark-dns: machines resolve each other by name; instance networks are isolated/);
-      assert.deepEqual(checks.map((check) => check.id), ['engine', 'network', 'runc', 'vm', 'images', 'disk', 'database']);
+      assert.deepEqual(
+        checks.map((check) => check.id),
+        ['engine', 'network', 'runc', 'vm', 'images', 'disk', 'database'],
+      );
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
@@ -91,7 +116,10 @@ describe('host checks: the machine\'s own engine', { timeout: 300_000 }, () => {
 
 describe('host checks: what a failed check refuses', () => {
   let t: TestApp;
-  const ok = [engineCheck({ reachable: true, socket: '/x.sock', kind: 'podman', name: 'Podman', version: '4.3.1' }), runcCheck({ installed: true, version: 'runc 1.1.5' })];
+  const ok = [
+    engineCheck({ reachable: true, socket: '/x.sock', kind: 'podman', name: 'Podman', version: '4.3.1' }),
+    runcCheck({ installed: true, version: 'runc 1.1.5' }),
+  ];
 
   before(async () => {
     // No /dev/net/tun: VM labs cannot start, container labs can.
@@ -102,12 +130,19 @@ describe('host checks: what a failed check refuses', () => {
     await t.close();
   });
 
-  test('a VM lab is refused with the VM check\'s sentence; its fix is in the details', async () => {
+  test("a VM lab is refused with the VM check's sentence; its fix is in the details", async () => {
     const cookie = await t.userCookie('vera');
     const response = await t.app.inject({ method: 'POST', url: '/api/instances', headers: { cookie }, payload: { lab: 'tiny-vm' } });
     assert.equal(response.statusCode, 409, response.body);
     assert.equal(response.json().error.code, 'LABHUB_HOST_NOT_READY');
-    assert.equal(response.json().error.message, 'This lab cannot start on this server: This host has no /dev/net/tun: VMs cannot join their lab network. An admin can fix it: modprobe tun.');
-    assert.deepEqual(response.json().error.details, { check: 'vm', problem: 'This host has no /dev/net/tun: VMs cannot join their lab network', fix: 'modprobe tun' });
+    assert.equal(
+      response.json().error.message,
+      'This lab cannot start on this server: This host has no /dev/net/tun: VMs cannot join their lab network. An admin can fix it: modprobe tun.',
+    );
+    assert.deepEqual(response.json().error.details, {
+      check: 'vm',
+      problem: 'This host has no /dev/net/tun: VMs cannot join their lab network',
+      fix: 'modprobe tun',
+    });
   });
 });

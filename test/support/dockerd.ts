@@ -56,7 +56,11 @@ export async function startDockerd(): Promise<Dockerd> {
     }
     removeChainsAddedSince(before);
     // dockerd unmounts its overlays when it stops; anything left mounted under the dir goes first.
-    for (const mount of readFileSync('/proc/self/mounts', 'utf8').split('\n').map((line) => line.split(' ')[1] ?? '').filter((target) => target.startsWith(dir)).reverse()) {
+    for (const mount of readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' ')[1] ?? '')
+      .filter((target) => target.startsWith(dir))
+      .reverse()) {
       spawnSync('umount', ['-l', mount]);
     }
     rmSync(dir, { recursive: true, force: true });
@@ -69,7 +73,10 @@ export async function startDockerd(): Promise<Dockerd> {
         await docker.ping();
         break;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`dockerd did not answer on ${socket} within 60 s: ${(error as Error).message}; ${tail(path.join(dir, 'dockerd.log'))}`);
+        if (Date.now() > deadline)
+          throw new Error(`dockerd did not answer on ${socket} within 60 s: ${(error as Error).message}; ${tail(path.join(dir, 'dockerd.log'))}`, {
+            cause: error,
+          });
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }
@@ -85,7 +92,7 @@ export async function startDockerd(): Promise<Dockerd> {
         const saved = spawn('podman', ['save', `localhost/${image}:latest`], { stdio: ['ignore', 'pipe', 'pipe'] });
         let stderr = '';
         saved.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-        const response = (await docker.loadImage(saved.stdout)) as NodeJS.ReadableStream;
+        const response = await docker.loadImage(saved.stdout);
         let body = '';
         for await (const chunk of response) body += chunk.toString();
         const code = await new Promise<number | null>((resolve) => (saved.exitCode !== null ? resolve(saved.exitCode) : saved.once('exit', resolve)));

@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkLine, databaseCheck, diskCheck, engineCheck, imagesCheck, minFreeBytes, networkCheck, runcCheck, setupEngineCommand, vmCheck, type HostCheck } from './checks.js';
+import {
+  checkLine,
+  databaseCheck,
+  diskCheck,
+  engineCheck,
+  imagesCheck,
+  minFreeBytes,
+  networkCheck,
+  runcCheck,
+  setupEngineCommand,
+  vmCheck,
+  type HostCheck,
+} from './checks.js';
 import { databaseWhere } from './host-facts.js';
 
 /** A failed check is one line: what is wrong, then "Fix:" and a command. */
@@ -25,7 +37,7 @@ test('network: CNI fails, names the missing DNS and the command that moves Podma
   assert.deepEqual(check.blocks, { every: true });
 });
 
-test('network: a network made like labhub\'s with dns_enabled: false fails, even under netavark', () => {
+test("network: a network made like labhub's with dns_enabled: false fails, even under netavark", () => {
   const check = networkCheck({ ...podman, probe: { dnsEnabled: false, isolated: true } });
   assertOneLineWithFix(check, /setup-engine/);
   assert.match(check.message, /dns_enabled: false/);
@@ -56,8 +68,14 @@ test('engine: unreachable names the socket and the reason; the fix depends on wh
   const withPodman = engineCheck({ reachable: false, socket: '/run/podman/podman.sock', reason: 'connect ENOENT', podmanInstalled: true });
   assertOneLineWithFix(withPodman, /^podman --runtime runc system service --time=0 unix:\/\/\/run\/podman\/podman\.sock/);
   assert.match(withPodman.message, /No container engine answers at \/run\/podman\/podman\.sock: connect ENOENT/);
-  assertOneLineWithFix(engineCheck({ reachable: false, socket: '/x.sock', reason: 'ENOENT', podmanInstalled: false }), /^apt-get install podman runc netavark aardvark-dns iptables/);
-  assert.equal(engineCheck({ reachable: true, socket: '/x.sock', kind: 'podman', name: 'Podman', version: '4.3.1' }).message, 'Podman 4.3.1 answers at /x.sock');
+  assertOneLineWithFix(
+    engineCheck({ reachable: false, socket: '/x.sock', reason: 'ENOENT', podmanInstalled: false }),
+    /^apt-get install podman runc netavark aardvark-dns iptables/,
+  );
+  assert.equal(
+    engineCheck({ reachable: true, socket: '/x.sock', kind: 'podman', name: 'Podman', version: '4.3.1' }).message,
+    'Podman 4.3.1 answers at /x.sock',
+  );
 });
 
 test('runc, VMs, images, disk and database: failures say what and how to fix', () => {
@@ -67,11 +85,18 @@ test('runc, VMs, images, disk and database: failures say what and how to fix', (
   assert.deepEqual(tun.blocks, { vms: true });
   assert.match(vmCheck({ kvmDevice: false, kvm: undefined, tunDevice: true }).message, /^TCG/);
   assert.match(vmCheck({ kvmDevice: true, kvm: true, tunDevice: true }).message, /^KVM/);
-  const images = imagesCheck({ present: ['labhub/shell'], missing: ['labhub/vm-launcher', 'tiny'], unbuildable: { reason: 'debootstrap is not installed', fix: 'apt-get install debootstrap' } });
+  const images = imagesCheck({
+    present: ['labhub/shell'],
+    missing: ['labhub/vm-launcher', 'tiny'],
+    unbuildable: { reason: 'debootstrap is not installed', fix: 'apt-get install debootstrap' },
+  });
   assertOneLineWithFix(images, /^apt-get install debootstrap$/);
   assert.equal(images.message, 'labhub/vm-launcher, tiny missing and cannot be built here: debootstrap is not installed');
   assert.deepEqual(images.blocks, { images: ['labhub/vm-launcher', 'tiny'] });
-  assert.equal(imagesCheck({ present: ['labhub/shell'], missing: ['tiny'], mirror: 'http://deb.debian.org/debian' }).message, 'labhub/shell present; tiny built on first use from http://deb.debian.org/debian');
+  assert.equal(
+    imagesCheck({ present: ['labhub/shell'], missing: ['tiny'], mirror: 'http://deb.debian.org/debian' }).message,
+    'labhub/shell present; tiny built on first use from http://deb.debian.org/debian',
+  );
   const disk = diskCheck({ dataDir: '/srv/labhub', freeBytes: minFreeBytes / 4 });
   assertOneLineWithFix(disk, /LABHUB_DATA_DIR/);
   assert.match(disk.message, /^Only 0\.5 GiB free in \/srv\/labhub/);

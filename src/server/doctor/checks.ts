@@ -43,18 +43,33 @@ export type NetworkFacts =
 export function networkCheck(facts: NetworkFacts): HostCheck {
   const base = { id: 'network', title: 'Lab networks: names and isolation' } as const;
   const broken = (message: string, fix: string): HostCheck => ({ ...base, ok: false, message, fix, blocks: { every: true } });
-  if (facts.engine === 'docker') return { ...base, ok: true, message: "Docker's bridge networks: embedded DNS resolves machine names; networks are isolated from each other" };
-  if (facts.engine === 'other') return { ...base, ok: true, message: `${facts.name}: cannot check its networks; labhub expects names to resolve and instances to be isolated` };
+  if (facts.engine === 'docker')
+    return { ...base, ok: true, message: "Docker's bridge networks: embedded DNS resolves machine names; networks are isolated from each other" };
+  if (facts.engine === 'other')
+    return { ...base, ok: true, message: `${facts.name}: cannot check its networks; labhub expects names to resolve and instances to be isolated` };
   if (facts.backend !== 'netavark') {
-    return broken(`Podman runs its ${facts.backend.toUpperCase()} network backend, whose lab networks have no DNS (dns_enabled: false): machines of a lab cannot find each other by name`, setupEngineCommand);
+    return broken(
+      `Podman runs its ${facts.backend.toUpperCase()} network backend, whose lab networks have no DNS (dns_enabled: false): machines of a lab cannot find each other by name`,
+      setupEngineCommand,
+    );
   }
-  if (!facts.aardvarkDns) return broken('Podman runs netavark without aardvark-dns: machines of a lab cannot find each other by name', 'apt-get install aardvark-dns');
+  if (!facts.aardvarkDns)
+    return broken('Podman runs netavark without aardvark-dns: machines of a lab cannot find each other by name', 'apt-get install aardvark-dns');
   if (!facts.iptables) return broken('netavark finds no iptables: no lab network can be set up', 'apt-get install iptables');
   const probe = facts.probe;
   if (!probe) return { ...base, ok: true, message: 'netavark with aardvark-dns' };
-  if ('error' in probe) return broken(`A test network like labhub's could not be made: ${probe.error}`, 'podman network create labhub-test && podman network rm labhub-test (shows the engine\'s own error)');
-  if (!probe.dnsEnabled) return broken('A test network like labhub\'s gets dns_enabled: false: machines of a lab cannot find each other by name', setupEngineCommand);
-  if (!probe.isolated) return broken('A test network like labhub\'s is not isolated from other networks: instances of different learners could reach each other', 'apt-get install --only-upgrade netavark');
+  if ('error' in probe)
+    return broken(
+      `A test network like labhub's could not be made: ${probe.error}`,
+      "podman network create labhub-test && podman network rm labhub-test (shows the engine's own error)",
+    );
+  if (!probe.dnsEnabled)
+    return broken("A test network like labhub's gets dns_enabled: false: machines of a lab cannot find each other by name", setupEngineCommand);
+  if (!probe.isolated)
+    return broken(
+      "A test network like labhub's is not isolated from other networks: instances of different learners could reach each other",
+      'apt-get install --only-upgrade netavark',
+    );
   return { ...base, ok: true, message: 'netavark with aardvark-dns: machines resolve each other by name; instance networks are isolated' };
 }
 
@@ -63,7 +78,13 @@ export type RuncFacts = { installed: true; version: string } | { installed: fals
 export function runcCheck(facts: RuncFacts): HostCheck {
   const base = { id: 'runc', title: 'OCI runtime (runc)' } as const;
   if (facts.installed) return { ...base, ok: true, message: facts.version };
-  return { ...base, ok: false, message: "runc is not installed: Podman's default crun cannot start containers on hosts like this one", fix: 'apt-get install runc', blocks: { every: true } };
+  return {
+    ...base,
+    ok: false,
+    message: "runc is not installed: Podman's default crun cannot start containers on hosts like this one",
+    fix: 'apt-get install runc',
+    blocks: { every: true },
+  };
 }
 
 export interface VmFacts {
@@ -75,7 +96,8 @@ export interface VmFacts {
 
 export function vmCheck(facts: VmFacts): HostCheck {
   const base = { id: 'vm', title: 'Virtual machines: KVM or TCG' } as const;
-  if (!facts.tunDevice) return { ...base, ok: false, message: 'This host has no /dev/net/tun: VMs cannot join their lab network', fix: 'modprobe tun', blocks: { vms: true } };
+  if (!facts.tunDevice)
+    return { ...base, ok: false, message: 'This host has no /dev/net/tun: VMs cannot join their lab network', fix: 'modprobe tun', blocks: { vms: true } };
   if (facts.kvm === true) return { ...base, ok: true, message: 'KVM: a test kernel booted under KVM' };
   if (facts.kvm === false) return { ...base, ok: true, message: 'TCG (software emulation): KVM did not boot a test kernel here; VMs run, more slowly' };
   if (facts.kvmDevice) return { ...base, ok: true, message: '/dev/kvm exists: the first VM start tries a test kernel under KVM, else VMs use TCG' };
@@ -99,7 +121,13 @@ export function imagesCheck(facts: ImageFacts): HostCheck {
     const built = `${facts.missing.join(', ')} built on first use from ${facts.mirror ?? 'the Debian mirror'}`;
     return { ...base, ok: true, message: present ? `${present}; ${built}` : built };
   }
-  return { ...base, ok: false, message: `${facts.missing.join(', ')} missing and cannot be built here: ${facts.unbuildable.reason}`, fix: facts.unbuildable.fix, blocks: { images: facts.missing } };
+  return {
+    ...base,
+    ok: false,
+    message: `${facts.missing.join(', ')} missing and cannot be built here: ${facts.unbuildable.reason}`,
+    fix: facts.unbuildable.fix,
+    blocks: { images: facts.missing },
+  };
 }
 
 /** Below this, VM overlays and image builds fail part way. */
@@ -129,7 +157,12 @@ export function databaseCheck(facts: DatabaseFacts): HostCheck {
   const base = { id: 'database', title: 'Database' } as const;
   if (facts.kind === 'sqlite') return { ...base, ok: true, message: `SQLite in ${facts.file}` };
   if (!facts.error) return { ...base, ok: true, message: `PostgreSQL answers at ${facts.where}` };
-  return { ...base, ok: false, message: `PostgreSQL at ${facts.where} does not answer: ${facts.error}`, fix: `start PostgreSQL at ${facts.where}, or correct LABHUB_DATABASE_URL` };
+  return {
+    ...base,
+    ok: false,
+    message: `PostgreSQL at ${facts.where} does not answer: ${facts.error}`,
+    fix: `start PostgreSQL at ${facts.where}, or correct LABHUB_DATABASE_URL`,
+  };
 }
 
 /** A check as one line of the log or of `labhub doctor`. */

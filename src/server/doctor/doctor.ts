@@ -34,7 +34,17 @@ export async function hostChecks(options: HostCheckOptions): Promise<HostCheck[]
   const checks: HostCheck[] = [engineCheck(engine.facts)];
   if (engine.facts.reachable && engine.docker) {
     const facts = engine.facts;
-    checks.push(networkCheck(await networkFacts(engine.docker, facts).catch((error: unknown) => ({ engine: 'podman' as const, backend: 'unknown', aardvarkDns: false, iptables: true, probe: { error: (error as Error).message } }))));
+    checks.push(
+      networkCheck(
+        await networkFacts(engine.docker, facts).catch((error: unknown) => ({
+          engine: 'podman' as const,
+          backend: 'unknown',
+          aardvarkDns: false,
+          iptables: true,
+          probe: { error: (error as Error).message },
+        })),
+      ),
+    );
     checks.push(runcCheck(runcFacts()));
     checks.push(vmCheck(vmFacts(options.runtime.capabilities().kvm)));
     checks.push(imagesCheck(await imageFacts(engine.docker, facts, options.dataDir)));
@@ -105,9 +115,13 @@ export class Doctor {
       return check.blocks.images.some((image) => needed.has(image));
     });
     if (!blocking) return;
-    throw new LabhubError('LABHUB_HOST_NOT_READY', `This lab cannot start on this server: ${blocking.message}. An admin can fix it: ${blocking.fix ?? 'see labhub doctor'}.`, {
-      details: { check: blocking.id, problem: blocking.message, ...(blocking.fix && { fix: blocking.fix }) },
-    });
+    throw new LabhubError(
+      'LABHUB_HOST_NOT_READY',
+      `This lab cannot start on this server: ${blocking.message}. An admin can fix it: ${blocking.fix ?? 'see labhub doctor'}.`,
+      {
+        details: { check: blocking.id, problem: blocking.message, ...(blocking.fix && { fix: blocking.fix }) },
+      },
+    );
   }
 }
 

@@ -18,9 +18,19 @@ export async function engineFacts(socket: string, start: boolean): Promise<{ fac
     const component = version.Components?.[0];
     const name = component?.Name.replace(/ Engine$/, '') ?? 'Engine';
     const kind = /podman/i.test(name) ? 'podman' : name === 'Engine' ? 'docker' : 'other';
-    return { facts: { reachable: true, socket, kind, name: kind === 'docker' ? 'Docker Engine' : name, version: component?.Version ?? version.Version }, docker };
+    return {
+      facts: { reachable: true, socket, kind, name: kind === 'docker' ? 'Docker Engine' : name, version: component?.Version ?? version.Version },
+      docker,
+    };
   } catch (error) {
-    return { facts: { reachable: false, socket, reason: (error as Error).message, podmanInstalled: ['/usr/bin/podman', '/usr/local/bin/podman'].some((file) => existsSync(file)) } };
+    return {
+      facts: {
+        reachable: false,
+        socket,
+        reason: (error as Error).message,
+        podmanInstalled: ['/usr/bin/podman', '/usr/local/bin/podman'].some((file) => existsSync(file)),
+      },
+    };
   }
 }
 
@@ -47,7 +57,10 @@ export async function networkFacts(docker: Docker, engine: EngineFacts & { reach
       const network = await libpod<{ dns_enabled?: boolean; options?: Record<string, string> }>(docker, 'GET', `/networks/${name}/json`);
       return { ...facts, probe: { dnsEnabled: network.dns_enabled === true, isolated: network.options?.isolate === 'true' } };
     } finally {
-      await docker.getNetwork(name).remove().catch(() => {});
+      await docker
+        .getNetwork(name)
+        .remove()
+        .catch(() => {});
     }
   } catch (error) {
     return { ...facts, probe: { error: (error as { json?: { message?: string } }).json?.message ?? (error as Error).message } };
@@ -101,14 +114,24 @@ export async function imageFacts(docker: Docker, engine: EngineFacts & { reachab
 
 function buildability(engine: EngineFacts & { reachable: true }): Pick<ImageFacts, 'unbuildable' | 'mirror'> {
   if (engine.kind !== 'podman') {
-    return { unbuildable: { reason: `labhub builds its images with Podman, and the engine is ${engine.name}`, fix: 'npm run images -- build NAME, then podman save localhost/NAME | docker load and docker tag localhost/NAME NAME' } };
+    return {
+      unbuildable: {
+        reason: `labhub builds its images with Podman, and the engine is ${engine.name}`,
+        fix: 'npm run images -- build NAME, then podman save localhost/NAME | docker load and docker tag localhost/NAME NAME',
+      },
+    };
   }
   if (spawnSync('sh', ['-c', 'command -v debootstrap'], { stdio: 'ignore' }).status !== 0) {
     return { unbuildable: { reason: 'debootstrap is not installed', fix: 'apt-get install debootstrap' } };
   }
   const mirror = spawnSync('bash', ['-c', `source '${imagesDir}lib/common.sh' && debian_mirror`], { encoding: 'utf8' });
   if (mirror.status !== 0 || !mirror.stdout.trim()) {
-    return { unbuildable: { reason: mirror.stderr.trim().replace(/^error: /, '') || 'no Debian mirror in the apt sources', fix: 'add a Debian bookworm source to /etc/apt/sources.list.d/, or set LABHUB_DEBIAN_MIRROR' } };
+    return {
+      unbuildable: {
+        reason: mirror.stderr.trim().replace(/^error: /, '') || 'no Debian mirror in the apt sources',
+        fix: 'add a Debian bookworm source to /etc/apt/sources.list.d/, or set LABHUB_DEBIAN_MIRROR',
+      },
+    };
   }
   return { mirror: mirror.stdout.trim() };
 }
@@ -144,5 +167,7 @@ export async function databaseFacts(databaseUrl: string | undefined, dataDir: st
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }
