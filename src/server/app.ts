@@ -40,6 +40,7 @@ import { LabVisibility } from './labs/visibility.js';
 import { FileLabSource, type FileLabsOptions } from './labs/file-labs.js';
 import { Doctor, hostChecks } from './doctor/doctor.js';
 import { createRuntime } from './runtime/create-runtime.js';
+import { LocalRuntime } from './runtime/local/local-runtime.js';
 import type { Runtime } from './runtime/runtime.js';
 import type { Services } from './services.js';
 import { AuditRepository } from './store/audit.js';
@@ -111,7 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const doctor =
     deps.doctor ??
     new Doctor(() =>
-      hostChecks({ runtime, engineSocket: config.engineSocket, dataDir: config.dataDir, databaseUrl: config.databaseUrl, pingDatabase: () => sql`select 1`.execute(store.db) }),
+      hostChecks({ localRuntime: runtime instanceof LocalRuntime ? { kvm: () => runtime.capabilities().kvm } : undefined, engineSocket: config.engineSocket, dataDir: config.dataDir, databaseUrl: config.databaseUrl, pingDatabase: () => sql`select 1`.execute(store.db) }),
     );
   const services: Services = {
     config,

@@ -33,8 +33,8 @@ async function main(argv: string[]): Promise<number> {
 async function doctor(): Promise<number> {
   const config = loadConfig();
   const checks = await hostChecks({
-    // The server's runtime as far as the checks go: which one, and no KVM verdict yet (that takes a VM start).
-    runtime: { name: config.runtime, capabilities: () => ({ vm: true, pause: true, snapshot: false }) },
+    // No KVM verdict from here: that takes a VM start (the server reports it once it has one).
+    localRuntime: config.runtime === 'local' ? { kvm: () => undefined } : undefined,
     engineSocket: config.engineSocket,
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,

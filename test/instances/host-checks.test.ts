@@ -40,7 +40,7 @@ describe('host checks: an engine whose networks cannot resolve names', { timeout
 
   test('the network check fails: CNI, no DNS, and the command that fixes it', async () => {
     const checks = await hostChecks({
-      runtime: { name: 'local', capabilities: () => ({ vm: true, pause: true, snapshot: false }) },
+      localRuntime: { kvm: () => undefined },
       engineSocket: cniSocket,
       dataDir: dir,
       databaseUrl: undefined,
@@ -95,7 +95,7 @@ describe("host checks: the machine's own engine", { timeout: 300_000 }, () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'labhub-doctor-'));
     try {
       const checks = await hostChecks({
-        runtime: { name: 'local', capabilities: () => ({ vm: true, pause: true, snapshot: false }) },
+        localRuntime: { kvm: () => undefined },
         engineSocket,
         dataDir,
         databaseUrl: undefined,

@@ -2,7 +2,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { DoctorReport } from '../../common/doctor.js';
 import type { NormalizedLab } from '../../common/lab/normalized.js';
 import { LabhubError } from '../errors.js';
-import type { Runtime } from '../runtime/runtime.js';
 import { checkLine, databaseCheck, diskCheck, engineCheck, imagesCheck, networkCheck, runcCheck, vmCheck, type HostCheck } from './checks.js';
 import { databaseFacts, diskFacts, engineFacts, imageFacts, networkFacts, runcFacts, vmFacts } from './host-facts.js';
 
@@ -11,7 +10,12 @@ const passingForMs = 5 * 60_000;
 const failingForMs = 15_000;
 
 export interface HostCheckOptions {
-  runtime: Pick<Runtime, 'name' | 'capabilities'>;
+  /**
+   * The local runtime whose engine and host the checks are about, with its KVM verdict (known after
+   * the first VM start); undefined for any other runtime (Kubernetes: the cluster's needs are not
+   * this host's; test doubles), where only the database is checked.
+   */
+  localRuntime: { kvm(): boolean | undefined } | undefined;
   engineSocket: string;
   dataDir: string;
   databaseUrl: string | undefined;
@@ -29,7 +33,8 @@ export interface HostCheckOptions {
  */
 export async function hostChecks(options: HostCheckOptions): Promise<HostCheck[]> {
   const database = databaseCheck(await databaseFacts(options.databaseUrl, options.dataDir, options.pingDatabase));
-  if (options.runtime.name !== 'local') return [database];
+  const local = options.localRuntime;
+  if (!local) return [database];
   const engine = await engineFacts(options.engineSocket, options.startEngine ?? true);
   const checks: HostCheck[] = [engineCheck(engine.facts)];
   if (engine.facts.reachable && engine.docker) {
@@ -46,10 +51,10 @@ export async function hostChecks(options: HostCheckOptions): Promise<HostCheck[]
       ),
     );
     checks.push(runcCheck(runcFacts()));
-    checks.push(vmCheck(vmFacts(options.runtime.capabilities().kvm)));
+    checks.push(vmCheck(vmFacts(local.kvm())));
     checks.push(imagesCheck(await imageFacts(engine.docker, facts, options.dataDir)));
   } else {
-    checks.push(runcCheck(runcFacts()), vmCheck(vmFacts(options.runtime.capabilities().kvm)));
+    checks.push(runcCheck(runcFacts()), vmCheck(vmFacts(local.kvm())));
   }
   checks.push(diskCheck(diskFacts(options.dataDir)), database);
   return checks;
