@@ -8,6 +8,8 @@ import { databaseFacts, diskFacts, engineFacts, imageFacts, networkFacts, runcFa
 /** How long a report stands before a start looks again: a passing one long, a failing one briefly (an admin may be fixing it). */
 const passingForMs = 5 * 60_000;
 const failingForMs = 15_000;
+/** What "run now" means for the admin page: a run younger than this is shown as it is. */
+const recentMs = 10_000;
 
 export interface HostCheckOptions {
   /**
@@ -92,8 +94,10 @@ export class Doctor {
     return this.check();
   }
 
-  async report(fresh = false): Promise<DoctorReport> {
-    const checks = fresh ? await this.check() : await this.current();
+  /** The checks as the API shows them, run again unless the latest run is younger than `maxAgeMs` (a page reload does not probe the engine each time). */
+  async report(maxAgeMs = recentMs): Promise<DoctorReport> {
+    const latest = this.latest;
+    const checks = latest && this.now() - latest.at < maxAgeMs ? latest.checks : await this.check();
     return {
       checkedAt: new Date(this.latest?.at ?? this.now()).toISOString(),
       ok: checks.every((check) => check.ok),

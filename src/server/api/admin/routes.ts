@@ -82,9 +82,9 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     '/api/admin/doctor',
     {
       config: { access: 'admin' },
-      schema: { tags: ['admin'], summary: 'The host checks of `labhub doctor`, run now: each says what it found, or what is wrong and the command that fixes it', response: { 200: DoctorReport, ...errors } },
+      schema: { tags: ['admin'], summary: 'The host checks of `labhub doctor`, run now (or within the last 10 s): each says what it found, or what is wrong and the command that fixes it', response: { 200: DoctorReport, ...errors } },
     },
-    async () => services.doctor.report(true),
+    async () => services.doctor.report(),
   );
 
   app.get(
