@@ -16,7 +16,7 @@ describe('no secrets in the logs', { timeout: 120_000 }, () => {
   const log = new LogCollector();
   const clientSecret = 'oidc-client-secret-7f3a9c';
   const secrets: string[] = [adminPassword, clientSecret];
-  const appsDomain = 'apps.labhub.test';
+  const appsDomain = 'apps.labhub-apps.test';
   let t: TestApp;
 
   before(async () => {
