@@ -5,7 +5,11 @@ import type { E2eServer } from './server.js';
 
 /** A logged-in HTTP client of a running server. */
 export async function client(server: E2eServer, username: string, password: string) {
-  const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const login = await fetch(`${server.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   assert.equal(login.status, 200, await login.text());
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   const api = async (method: string, path: string, body?: unknown) => {
@@ -45,22 +49,37 @@ export function connect(url: string, headers: Record<string, string>): Promise<W
   });
 }
 
+/** How far back a marker may start before newly received text. */
+const markerOverlap = 4096;
+
 /** Collects everything a socket receives, as text. */
 export function collect(ws: WebSocket): { text: () => string; until: (pattern: RegExp, timeoutMs?: number) => Promise<string> } {
   let received = '';
-  const waiters: (() => void)[] = [];
+  // What each message adds, with the end of what came before: searching only that keeps a socket that gets 80 MB from costing a search of all of it per message.
+  let recent = '';
+  const waiters = new Set<(text: string) => void>();
   ws.on('message', (data: Buffer) => {
-    received += data.toString('latin1');
-    for (const waiter of waiters) waiter();
+    const text = data.toString('latin1');
+    received += text;
+    recent = recent.slice(-markerOverlap) + text;
+    for (const waiter of waiters) waiter(recent);
   });
   return {
     text: () => received,
     until: (pattern, timeoutMs = 60_000) =>
       new Promise((resolve, reject) => {
-        const check = () => pattern.test(received) && (clearTimeout(timer), resolve(received));
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; got ${JSON.stringify(received.slice(-300))}`)), timeoutMs);
-        waiters.push(check);
-        check();
+        const check = (text: string) => {
+          if (!pattern.test(text)) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(received);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${pattern}; got ${JSON.stringify(received.slice(-300))}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check(received);
       }),
   };
 }
