@@ -3,7 +3,8 @@ import serializeAddon from '@xterm/addon-serialize';
 import type { WebSocket } from 'ws';
 import type { BorrowedTerminal, ConsoleSource } from '../instances/console-check.js';
 import type { MachineRef, Runtime, TermSize, TerminalChannel } from '../runtime/runtime.js';
-import { BoundedSender, closeCodes, sendHighWater } from './relay.js';
+import { closeCodes, sendHighWater } from './relay.js';
+import { TerminalViewer, type ScreenSource } from './terminal-viewer.js';
 
 const { Terminal } = xtermHeadless;
 const { SerializeAddon } = serializeAddon;
@@ -12,18 +13,23 @@ const { SerializeAddon } = serializeAddon;
 export const defaultLingerMs = 10 * 60_000;
 const scrollback = 1000;
 
+/** Draws a snapshot on a terminal in any state: everything it showed before is gone (RIS). */
+const fullReset = Buffer.from('\x1bc');
+
 interface Viewer {
   ws: WebSocket;
-  sender: BoundedSender;
+  reader: TerminalViewer;
   canWrite: boolean;
 }
 
 /**
  * One live terminal of one machine: the PTY or serial console, a headless xterm that keeps its
  * screen (so a new viewer gets exactly the screen as it is, once), and every browser watching it.
- * The slowest viewer sets the pace: the source pauses while any viewer's queue is full.
+ * Only the screen sets the pace (the source pauses while it is behind); a browser that falls
+ * behind has its output dropped and gets the screen again once it reads (terminal-viewer.ts), so
+ * no reader slows the machine or the others (docs/decisions/0018).
  */
-class TerminalSession {
+class TerminalSession implements ScreenSource {
   private readonly viewers = new Set<Viewer>();
   /** Output listeners of labhub itself typing here (console checks); they hold the session open like viewers. */
   private readonly borrowers = new Set<(chunk: Buffer) => void>();
@@ -37,6 +43,8 @@ class TerminalSession {
    */
   private screenPending = 0;
   private screenBehind = false;
+  /** Viewers waiting for a snapshot at the end of the output so far; cleared when more output comes (a later request then needs a later snapshot). */
+  private snapshotWaiters: ((screen: Buffer) => void)[] | undefined;
 
   constructor(
     private readonly channel: TerminalChannel,
@@ -49,11 +57,13 @@ class TerminalSession {
     channel.stream.on('data', (chunk: Buffer) => {
       this.screenPending += chunk.length;
       this.screen.write(chunk, () => this.screenParsed(chunk.length));
-      if (this.screenPending >= sendHighWater) this.screenBehind = true;
+      this.snapshotWaiters = undefined;
       for (const borrower of this.borrowers) borrower(chunk);
-      let full = this.screenBehind;
-      for (const viewer of this.viewers) if (!viewer.sender.send(chunk)) full = true;
-      if (full) channel.stream.pause();
+      for (const viewer of this.viewers) viewer.reader.output(chunk);
+      if (this.screenPending >= sendHighWater) {
+        this.screenBehind = true;
+        channel.stream.pause();
+      }
     });
     const end = () => this.end(1000, 'the terminal session ended');
     channel.stream.on('close', end);
@@ -68,16 +78,10 @@ class TerminalSession {
   /** Adds a viewer: sends the current screen once, then live output. */
   attach(ws: WebSocket, canWrite: boolean, onInput: () => void): void {
     clearTimeout(this.lingerTimer);
-    const viewer: Viewer = { ws, canWrite, sender: new BoundedSender(ws, () => this.resumeIfAllDrained()) };
-    // Hold the source still until the screen has taken in everything already received, so the
-    // snapshot and the live stream neither overlap nor leave a gap.
-    this.channel.stream.pause();
-    this.screen.write('', () => {
-      if (ws.readyState !== ws.OPEN) return this.resumeIfAllDrained();
-      viewer.sender.send(Buffer.from(this.serializer.serialize({ scrollback })));
-      this.viewers.add(viewer);
-      this.resumeIfAllDrained();
-    });
+    // Closed while the terminal was being opened: its close event has passed.
+    if (ws.readyState !== ws.OPEN) return this.lingerIfUnused();
+    const viewer: Viewer = { ws, canWrite, reader: new TerminalViewer(ws, this) };
+    this.viewers.add(viewer);
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) {
         if (!viewer.canWrite) return;
@@ -108,6 +112,22 @@ class TerminalSession {
     };
   }
 
+  /**
+   * The screen once it has parsed everything received so far: the snapshot and the output after
+   * it neither overlap nor leave a gap. Viewers asking before more output arrives share one.
+   */
+  snapshot(done: (screen: Buffer) => void): void {
+    if (this.snapshotWaiters) return void this.snapshotWaiters.push(done);
+    const waiters = [done];
+    this.snapshotWaiters = waiters;
+    this.screen.write('', () => {
+      if (this.snapshotWaiters === waiters) this.snapshotWaiters = undefined;
+      if (this.ended) return;
+      const screen = Buffer.concat([fullReset, Buffer.from(this.serializer.serialize({ scrollback }))]);
+      for (const waiter of waiters) waiter(screen);
+    });
+  }
+
   end(code: number, reason: string): void {
     if (this.ended) return;
     this.ended = true;
@@ -128,6 +148,8 @@ class TerminalSession {
     }
     if (typeof message !== 'object' || message === null) return;
     const { type, cols, rows } = message as { type?: unknown; cols?: unknown; rows?: unknown };
+    // Any viewer may ask for the screen again: it changes nothing for the others.
+    if (type === 'resync') return viewer.reader.askForScreen();
     if (type !== 'resize' || !viewer.canWrite) return;
     if (!Number.isInteger(cols) || !Number.isInteger(rows)) return;
     const size = { cols: Math.min(Math.max(cols as number, 2), 500), rows: Math.min(Math.max(rows as number, 2), 200) };
@@ -147,7 +169,7 @@ class TerminalSession {
 
   private detach(viewer: Viewer): void {
     this.viewers.delete(viewer);
-    this.resumeIfAllDrained();
+    viewer.reader.dispose();
     this.lingerIfUnused();
   }
 
@@ -162,14 +184,8 @@ class TerminalSession {
     this.screenPending -= bytes;
     if (this.screenBehind && this.screenPending <= sendHighWater / 4) {
       this.screenBehind = false;
-      this.resumeIfAllDrained();
+      if (!this.ended) this.channel.stream.resume();
     }
-  }
-
-  private resumeIfAllDrained(): void {
-    if (this.screenBehind || this.ended) return;
-    for (const viewer of this.viewers) if (viewer.sender.queued >= sendHighWater) return;
-    this.channel.stream.resume();
   }
 }
 
