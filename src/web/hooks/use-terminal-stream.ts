@@ -3,6 +3,7 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Terminal, type ITerminalOptions } from '@xterm/xterm';
 import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
 import type { ConnectionEvents, ConnectionStatus, KeptConnection } from '../api/reconnect.js';
+import { TerminalFeed } from '../api/terminal-feed.js';
 import { closeSocket, socketState, type MachineSocket, type MachineSocketFactory } from '../api/ws.js';
 import { useConnectionKeeper } from './use-connection-keeper.js';
 
@@ -112,10 +113,16 @@ class TerminalSession {
       events.opened();
     };
     let heard = false;
+    // Output the terminal cannot draw in time is dropped and the screen asked for again, as the gateway does for a socket that falls behind.
+    const feed = new TerminalFeed(
+      { write: (data, parsed) => this.terminal.write(data, parsed) },
+      () => socket.readyState === socketState.open && socket.send(JSON.stringify({ type: 'resync' })),
+    );
     socket.onmessage = (event: MessageEvent) => {
-      // Binary frames are the terminal's bytes; text frames are control messages, none of which the page needs yet.
+      // Binary frames are the terminal's bytes; text frames are control messages (a resync: the screen follows).
+      if (typeof event.data === 'string') return feed.control(event.data);
       if (!(event.data instanceof ArrayBuffer)) return;
-      this.terminal.write(new Uint8Array(event.data));
+      feed.output(new Uint8Array(event.data));
       if (!heard) {
         heard = true;
         // The gateway may still have been opening the machine's terminal when the socket opened,
