@@ -25,6 +25,7 @@ import { createMetrics, installRequestMetrics } from './http/metrics.js';
 import { installOriginCheck } from './http/origin.js';
 import { serializeRequest } from './http/request-log.js';
 import { installSecurityHeaders } from './http/security-headers.js';
+import { installStrictValidation } from './http/validation.js';
 import { installWeb } from './http/web.js';
 import { ActivityTracker } from './gateway/activity.js';
 import { AppSessions } from './gateway/app-sessions.js';
@@ -93,8 +94,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: trustedProxies(config.trustProxy),
     rewriteUrl: appHostRewrite(config.appsDomain),
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  installStrictValidation(app);
 
   const https = config.publicUrl.startsWith('https:');
   const users = new UserRepository(store.db);

@@ -66,6 +66,54 @@ describe('fuzzing every request body and path parameter (fast-check): never a 5x
     });
   }
 
+  // One value of every JSON type, among them the ones a coercing validator turns into the declared
+  // type ("42" → 42, 42 → "42", "true" → true, null → "" or 0, "x" → ["x"]): each must be refused.
+  const valuesOfEveryType: unknown[] = ['42', 'true', '', 42, 0, 4.5, true, false, null, [], ['x'], {}];
+
+  test('wrong-typed values for every body field of every route: 400 naming the field, never coerced', async () => {
+    const checked: string[] = [];
+    for (const route of t.app.routeTable.filter((r) => r.url.startsWith('/api/') && isObjectSchema(r.body))) {
+      const url = route.url.replace(/:(\w+)/g, (_, name: string) => validParam[name] ?? 'x');
+      for (const [field, schema] of Object.entries((route.body as JsonSchema).properties ?? {})) {
+        const allowed = typesOf(schema);
+        assert.ok(allowed.size > 0, `${route.method} ${route.url}: body.${field} declares no type`);
+        for (const value of valuesOfEveryType.filter((candidate) => !allowed.has(jsonType(candidate)) && !(jsonType(candidate) === 'integer' && allowed.has('number')))) {
+          const response = await t.app.inject({
+            method: route.method as 'POST',
+            url,
+            headers: { cookie: cookies.admin, origin: t.config.publicUrl, 'content-type': 'application/json' },
+            payload: JSON.stringify({ [field]: value }),
+          });
+          const what = `${route.method} ${url} {"${field}": ${JSON.stringify(value)}}`;
+          assert.equal(response.statusCode, 400, `${what} answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
+          const error = (response.json() as { error: { code: string; details?: { problems?: Array<{ path: string }> } } }).error;
+          assert.equal(error.code, 'LABHUB_VALIDATION', what);
+          assert.ok(error.details?.problems?.some((problem) => problem.path === `body.${field}`), `${what} does not name body.${field}: ${response.body.slice(0, 300)}`);
+          checked.push(`${jsonType(value)}→${[...allowed].join('|')}`);
+        }
+      }
+    }
+    // Every kind of field the API has was tried: strings, integers, booleans, enums and nullable strings.
+    for (const kind of ['integer→string', 'string→integer', 'string→boolean', 'null→string', 'array→string']) assert.ok(checked.includes(kind), `no ${kind} case: ${[...new Set(checked)].join(', ')}`);
+  });
+
+  test('declared integer query and path parameters are parsed strictly: digits only', async () => {
+    const get = (url: string) => t.app.inject({ method: 'GET', url, headers: { cookie: cookies.admin } });
+    assert.equal((await get('/api/admin/audit?limit=12')).statusCode, 200);
+    for (const limit of ['0x10', '1e1', '%2012', '12.0', '', 'true', '+12']) {
+      const response = await get(`/api/admin/audit?limit=${limit}`);
+      assert.equal(response.statusCode, 400, `limit=${limit} answered ${response.statusCode}`);
+      assert.deepEqual(
+        (response.json() as { error: { details: { problems: Array<{ path: string }> } } }).error.details.problems.map((problem) => problem.path),
+        ['querystring.limit'],
+        `limit=${limit}`,
+      );
+    }
+    const version = await get('/api/labs/network-basics/versions/0x1');
+    assert.equal(version.statusCode, 400, version.body);
+    assert.match(version.body, /params\.version/);
+  });
+
   test('bodies that are not JSON at all', async () => {
     const routes = t.app.routeTable.filter((route) => route.url.startsWith('/api/') && route.method !== 'GET' && !route.websocket && !route.url.includes(':') && !sessionEnders.has(`${route.method} ${route.url}`));
     await fc.assert(
@@ -77,3 +125,33 @@ describe('fuzzing every request body and path parameter (fast-check): never a 5x
     );
   });
 });
+
+interface JsonSchema {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  anyOf?: JsonSchema[];
+  const?: unknown;
+  enum?: unknown[];
+}
+
+/** Path parameters that pass their own schema, so that the body is what gets checked. */
+const validParam: Record<string, string> = { id: 'x', n: '1', version: '1', action: 'start', lab: 'x', group: 'x', username: 'x' };
+
+function isObjectSchema(schema: unknown): schema is JsonSchema {
+  return typeof schema === 'object' && schema !== null && (schema as JsonSchema).type === 'object';
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+/** The JSON types a schema admits (a const or an enum admits the types of its values). */
+function typesOf(schema: JsonSchema): Set<string> {
+  if (schema.const !== undefined) return new Set([jsonType(schema.const)]);
+  if (schema.enum) return new Set(schema.enum.map(jsonType));
+  if (schema.anyOf) return new Set(schema.anyOf.flatMap((branch) => [...typesOf(branch)]));
+  return new Set([schema.type ?? []].flat());
+}
