@@ -46,8 +46,10 @@ export const Instance = Type.Object({
   message: Type.Union([Type.String(), Type.Null()]),
   machines: Type.Array(InstanceMachine),
   createdAt: Type.String({ format: 'date-time' }),
-  /** When the time limit stops the instance (extendable); null without a limit. */
+  /** When the time limit stops the instance (extendable), while its clock runs (machines running or paused); null while it stands or without a limit. */
   expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  /** Running time left under the time limit (it counts down only while the machines run or are paused); null without a limit. */
+  timeLeftSeconds: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
   /** When the instance stops for inactivity if nobody connects or types before; null while connected or without an idle limit. */
   idleStopAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });

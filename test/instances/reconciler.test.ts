@@ -35,7 +35,14 @@ const lab: NormalizedLab = {
 describe('reconciler', { timeout: 600_000 }, () => {
   let now = Date.now();
   const clock = () => now;
-  const runtime = new ProcessRuntime();
+  /** How long the next applies take on the test's clock, as a first start that builds images would. */
+  let buildMs = 0;
+  const runtime = new (class extends ProcessRuntime {
+    override async apply(...args: Parameters<ProcessRuntime['apply']>): Promise<void> {
+      now += buildMs;
+      return super.apply(...args);
+    }
+  })();
   const activity = new ActivityTracker(clock);
   let fresh: Awaited<ReturnType<typeof freshStore>>;
   let repo: InstanceRepository;
@@ -61,7 +68,10 @@ describe('reconciler', { timeout: 600_000 }, () => {
       machines: JSON.stringify([{ name: 'box', type: 'container', state: 'running' }]),
       created_at: now,
       updated_at: now,
-      expires_at: now + 3600_000,
+      expires_at: null,
+      time_allowed_ms: 3600_000,
+      time_used_ms: 0,
+      clock_started_at: null,
       ...changes,
     };
     await repo.insert(record);
@@ -144,7 +154,7 @@ describe('reconciler', { timeout: 600_000 }, () => {
     await runtime.destroy(foreign.instanceId);
   });
 
-  test('the time limit stops the instance, and a start gives a new time limit', async () => {
+  test('the time limit stops the instance; a start needs time left, which an extension gives', async () => {
     const record = await insert({ status: 'starting' });
     await pass(record.id);
     now += 3601_000;
@@ -153,20 +163,63 @@ describe('reconciler', { timeout: 600_000 }, () => {
     assert.equal(stopped?.status, 'stopped');
     assert.match(stopped?.message ?? '', /time limit/);
     assert.deepEqual(await machines(record.id), ['box:stopped']);
-    const restarted = await service.power(stopped, 'start');
-    assert.ok((restarted.expires_at ?? 0) > now);
+    assert.equal(stopped?.time_used_ms, 3600_000);
+    await assert.rejects(service.power(stopped!, 'start'), /used all of its time/);
+    const extended = await service.extend(stopped!);
+    const restarted = await service.power(extended, 'start');
     await service.settled(record.id);
-    assert.equal((await row(record.id))?.status, 'running');
+    const running = await row(record.id);
+    assert.equal(running?.status, 'running');
+    assert.equal(running?.expires_at, now + 1800_000, 'half a limit more, counted from the start');
+    assert.equal(restarted.status, 'starting');
   });
 
-  test('extending moves the time limit, up to three time limits in all', async () => {
-    const record = await insert({ created_at: now, expires_at: now + 3600_000 });
-    const once = await service.extend(record);
-    assert.equal(once.expires_at, now + 3600_000 + 1800_000);
-    let current = once;
+  test('the clock starts when the machines run: a first start that builds images for ten minutes costs no time', async () => {
+    const learner = (await new UserRepository(fresh.store.db).findByUsername('learner'))!;
+    buildMs = 600_000;
+    try {
+      const created = await service.create(learner, lab.name);
+      assert.equal(created.expires_at, null, 'no deadline while starting');
+      await service.settled(created.id);
+      const running = await row(created.id);
+      assert.equal(running?.status, 'running');
+      assert.equal(running?.expires_at, now + 3600_000, 'the whole limit from the moment the machines run');
+    } finally {
+      buildMs = 0;
+    }
+  });
+
+  test('stop and start keep the time used: the deadline does not move forward', async () => {
+    const record = await insert({ status: 'starting' });
+    await pass(record.id);
+    now += 1200_000;
+    await service.power((await row(record.id))!, 'stop');
+    await service.settled(record.id);
+    now += 5 * 3600_000;
+    assert.equal((await row(record.id))?.time_used_ms, 1200_000);
+    await service.power((await row(record.id))!, 'start');
+    await service.settled(record.id);
+    const restarted = await row(record.id);
+    assert.equal(restarted?.status, 'running');
+    assert.equal(restarted?.expires_at, now + 2400_000, 'what was left, not a new limit');
+  });
+
+  test('extending adds half a limit, up to three limits of running time in all, whatever stops and starts come between', async () => {
+    const record = await insert({ status: 'starting' });
+    await pass(record.id);
+    const startedAt = now;
+    let current = await service.extend((await row(record.id))!);
+    assert.equal(current.expires_at, startedAt + 3600_000 + 1800_000);
     for (let i = 0; i < 3; i++) current = await service.extend(current);
-    assert.equal(current.expires_at, record.created_at + 3 * 3600_000);
+    assert.equal(current.expires_at, startedAt + 3 * 3600_000);
     await assert.rejects(service.extend(current), /cannot be extended further/);
+    now += 3600_000;
+    await service.power((await row(record.id))!, 'stop');
+    await service.settled(record.id);
+    await service.power((await row(record.id))!, 'start');
+    await service.settled(record.id);
+    await assert.rejects(service.extend((await row(record.id))!), /cannot be extended further/, 'a stop and a start give no new extensions');
+    assert.equal((await row(record.id))?.expires_at, now + 2 * 3600_000, 'three limits in all, one of them used');
   });
 
   test('no input and no connection for the idle timeout stops it; a connection keeps it', async () => {

@@ -124,7 +124,7 @@ export const LabMetadata = strict(
 
 export const LabLimits = strict(
   {
-    timeLimit: Type.Optional(duration('How long an instance may exist before labhub stops it.', labDefaults.timeLimit)),
+    timeLimit: Type.Optional(duration('How long the machines of an instance may run (stopped time does not count) before labhub stops it; learners can extend it up to three times this in all.', labDefaults.timeLimit)),
     idleTimeout: Type.Optional(duration('How long an instance may sit with no terminal or desktop open before labhub stops it.', labDefaults.idleTimeout)),
     maxInstancesPerUser: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 100, default: labDefaults.maxInstancesPerUser, description: 'How many instances of this lab one user may have at the same time.' }),

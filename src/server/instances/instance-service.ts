@@ -10,6 +10,7 @@ import type { InstanceAccessPolicy, InstanceUse } from './access.js';
 import type { QuotaService } from './quotas.js';
 import { planFor } from './plan.js';
 import { labOf } from './snapshot.js';
+import { extendClock, newClock, startClock, stopClock, timeLeftMs } from './time-limit.js';
 
 /** Where the service finds labs: the catalog, which knows file and store labs and their versions. */
 export interface LabResolver {
@@ -34,9 +35,6 @@ const transitions: Record<Desired, { during: InstanceRow['status']; settled: Ins
   deleted: { during: 'deleting', settled: 'deleting' },
 };
 
-/** An extension adds half the lab's time limit, and an instance lives at most this many time limits in all. */
-const maxLifetimeInTimeLimits = 3;
-
 /**
  * Instances: records what each learner's lab should be (desired state) and drives the runtime
  * there (`converge`). Operations on one instance run one at a time, in order; the HTTP call
@@ -56,7 +54,8 @@ export class InstanceService {
     private readonly access: InstanceAccessPolicy,
     private readonly quotas: QuotaService,
     private readonly log: FastifyBaseLogger,
-    private readonly now: () => number = Date.now,
+    /** The service's clock (tests move it): time limits and the API's "time left" read it. */
+    readonly now: () => number = Date.now,
   ) {}
 
   async create(user: UserRow, labName: string): Promise<InstanceRow> {
@@ -74,7 +73,8 @@ export class InstanceService {
       machines: JSON.stringify(lab.machines.map((m): StoredMachine => ({ name: m.name, type: m.type, state: 'pending' }))),
       created_at: now,
       updated_at: now,
-      expires_at: expiryFrom(now, lab),
+      // The time limit's clock starts once the machines run, not while images build (time-limit.ts).
+      ...newClock(lab.limits.timeLimitSeconds * 1000),
     };
     // The lab's own limit and the user's quota are checked in the transaction that records the instance.
     await this.quotas.withRoom(user.id, lab, { instance: true }, async (trx) => {
@@ -128,12 +128,16 @@ export class InstanceService {
     if (action === 'pause' && !this.runtime.capabilities().pause) throw new LabhubError('LABHUB_CONFLICT', 'This runtime cannot pause machines.');
     const desired: Desired = action === 'stop' ? 'stopped' : action === 'pause' ? 'paused' : 'running';
     const lab = snapshotOf(row);
+    const now = this.now();
+    // Stopping and starting again does not give new time: a start needs running time left.
+    if (desired !== 'stopped' && row.clock_started_at === null && timeLeftMs(row, now) === 0) {
+      throw new LabhubError('LABHUB_LIMIT_REACHED', 'This instance has used all of its time. Extend it to start it again, or delete it.', { details: { limit: 'timeLimit' } });
+    }
     const changes: Partial<InstanceRow> = {
       desired,
       status: transitions[desired].during,
       message: reason ?? { start: 'starting', stop: 'stopping', pause: 'pausing', resume: 'resuming', reset: 'resetting to the base image' }[action],
-      // A start after a stop is a new session with the whole time limit.
-      ...(action === 'start' && row.status === 'stopped' && { expires_at: expiryFrom(this.now(), lab) }),
+      ...(desired === 'stopped' && stopClock(row, now)),
     };
     // Turning a stopped instance back on takes cpu and memory again: from its owner's quota.
     if (desired === 'running' && row.desired === 'stopped') await this.quotas.withRoom(row.owner_id, lab, { resourcesOf: row.id }, (trx) => new InstanceRepository(trx).update(row.id, changes, this.now()));
@@ -142,18 +146,11 @@ export class InstanceService {
     return { ...row, ...changes };
   }
 
-  /** Gives the instance more time: half the lab's time limit, up to a total lifetime of three time limits. */
+  /** Gives the instance more running time: half the lab's time limit, up to three time limits in all (time-limit.ts). */
   async extend(row: InstanceRow): Promise<InstanceRow> {
-    const lab = snapshotOf(row);
-    const limitMs = lab.limits.timeLimitSeconds * 1000;
-    if (row.expires_at === null || limitMs <= 0) throw new LabhubError('LABHUB_CONFLICT', 'This instance has no time limit.');
-    const cap = row.created_at + maxLifetimeInTimeLimits * limitMs;
-    const expiresAt = Math.min(Math.max(row.expires_at, this.now()) + limitMs / 2, cap);
-    if (expiresAt <= row.expires_at) {
-      throw new LabhubError('LABHUB_LIMIT_REACHED', 'This instance cannot be extended further.', { details: { limit: 'maxLifetime', max: new Date(cap).toISOString() } });
-    }
-    await this.instances.update(row.id, { expires_at: expiresAt }, this.now());
-    return { ...row, expires_at: expiresAt };
+    const changes = extendClock(row, snapshotOf(row).limits.timeLimitSeconds * 1000);
+    await this.instances.update(row.id, changes, this.now());
+    return { ...row, ...changes };
   }
 
   async delete(row: InstanceRow): Promise<void> {
@@ -186,7 +183,7 @@ export class InstanceService {
     const why = observation.state === 'removed' ? 'was removed' : observation.message ?? 'stopped';
     const message = `Machine "${observation.machine}" ${why.startsWith('exited') ? why : `${why} unexpectedly`}; start the instance again to continue.`;
     const machines = machinesOf(row).map((m) => (m.name === observation.machine ? { ...m, state: 'failed' as const, message } : m));
-    await this.instances.update(row.id, { status: 'failed', message, machines: JSON.stringify(machines) }, this.now());
+    await this.instances.update(row.id, { status: 'failed', message, machines: JSON.stringify(machines), ...stopClock(row, this.now()) }, this.now());
   }
 
   /** Resolves when every queued operation on the instance has finished (tests, shutdown). */
@@ -214,7 +211,9 @@ export class InstanceService {
     const current = await this.instances.find(id);
     // Another request may have changed the desired state meanwhile; its own operation is queued after this one.
     if (!current || current.desired !== row.desired) return;
-    await this.instances.update(id, { status: settled, message: options.reason ?? null, machines: JSON.stringify(machinesOf(row).map((m) => ({ name: m.name, type: m.type, state }))) }, this.now());
+    // The time limit counts while the machines run or are paused, from the moment they are up.
+    const clock = settled === 'stopped' ? stopClock(current, this.now()) : startClock(current, this.now());
+    await this.instances.update(id, { status: settled, message: options.reason ?? null, machines: JSON.stringify(machinesOf(row).map((m) => ({ name: m.name, type: m.type, state }))), ...clock }, this.now());
   }
 
   private progressOf(id: string): (progress: Progress) => void {
@@ -236,7 +235,7 @@ export class InstanceService {
         const row = await this.instances.find(id).catch(() => undefined);
         if (!row) return;
         const machines = machinesOf(row).map((m) => (m.name === failedMachine ? { ...m, state: 'failed' as const, message } : m));
-        await this.instances.update(id, { status: 'failed', message, machines: JSON.stringify(machines) }, this.now()).catch(() => {});
+        await this.instances.update(id, { status: 'failed', message, machines: JSON.stringify(machines), ...stopClock(row, this.now()) }, this.now()).catch(() => {});
       })
       .finally(() => {
         if (this.queues.get(id) === next) this.queues.delete(id);
@@ -253,10 +252,6 @@ function machinesOf(row: InstanceRow): StoredMachine[] {
   return JSON.parse(row.machines) as StoredMachine[];
 }
 
-function expiryFrom(now: number, lab: NormalizedLab): number | null {
-  return lab.limits.timeLimitSeconds > 0 ? now + lab.limits.timeLimitSeconds * 1000 : null;
-}
-
 /** What the API view adds to the stored instance. */
 export interface InstanceViewContext {
   owner: string;
@@ -264,6 +259,8 @@ export interface InstanceViewContext {
   access: InstanceAccess;
   /** When it will be stopped for inactivity, if nothing happens before. */
   idleStopAt: number | null;
+  /** The service's clock now, for the running time left. */
+  now: number;
   /** The link that opens an app of a machine. */
   appUrl: (instanceId: string, machine: string, port: number) => string;
 }
@@ -294,6 +291,7 @@ export function toInstance(row: InstanceRow, context: InstanceViewContext): Inst
     }),
     createdAt: new Date(row.created_at).toISOString(),
     expiresAt: row.expires_at === null ? null : new Date(row.expires_at).toISOString(),
+    timeLeftSeconds: ((left) => (left === null ? null : Math.floor(left / 1000)))(timeLeftMs(row, context.now)),
     idleStopAt: context.idleStopAt === null ? null : new Date(context.idleStopAt).toISOString(),
   };
 }

@@ -90,7 +90,14 @@ export interface InstancesTable {
   machines: string;
   created_at: number;
   updated_at: number;
+  /** While the time limit's clock runs: when it stops the instance (extendable); else null. */
   expires_at: number | null;
+  /** Running time the instance may have in all (the lab's time limit plus extensions); null without a limit. */
+  time_allowed_ms: number | null;
+  /** Running time used by finished running periods. */
+  time_used_ms: number;
+  /** When the current running period began (machines running or paused); null while the clock stands. */
+  clock_started_at: number | null;
 }
 
 /** A guided step whose check passed in an instance, and when (first time). */

@@ -30,7 +30,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<InstanceRouteDeps> = asyn
   const { users, audit } = services;
   const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
   const appUrl = appEntryUrl(services.config.appsDomain);
-  const viewWith = (row: InstanceRow, owner: string, access: InstanceAccess) => toInstance(row, { owner, access, idleStopAt: idleDeadline(row, activity), appUrl });
+  const viewWith = (row: InstanceRow, owner: string, access: InstanceAccess) => toInstance(row, { owner, access, idleStopAt: idleDeadline(row, activity), appUrl, now: instances.now() });
   const view = async (row: InstanceRow, access: InstanceAccess) => viewWith(row, (await users.usernames([row.owner_id])).get(row.owner_id) ?? '?', access);
 
   app.post(

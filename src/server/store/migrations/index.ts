@@ -10,6 +10,7 @@ import { groups } from './007-groups.js';
 import { shares } from './008-shares.js';
 import { quotas } from './009-quotas.js';
 import { labOwners } from './010-lab-owners.js';
+import { instanceClock } from './011-instance-clock.js';
 
 /** Every migration in order. Names are permanent: never rename or edit one that has shipped; add a new one. */
 export function allMigrations(dialect: Dialect): Record<string, Migration> {
@@ -24,5 +25,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '008-shares': shares(dialect),
     '009-quotas': quotas(dialect),
     '010-lab-owners': labOwners(dialect),
+    '011-instance-clock': instanceClock(dialect),
   };
 }

@@ -21,10 +21,22 @@ function secondsUntil(iso: string | null, now: number): number | null {
   return iso === null ? null : (Date.parse(iso) - now) / 1000;
 }
 
-/** The time left before the instance stops by itself, ticking; amber in the last ten minutes. */
+/**
+ * The time left before the instance stops by itself, ticking while the machines run; amber in the
+ * last ten minutes. The limit counts running time only: while stopped, what is left stands still.
+ */
 export function TimeLeft({ instance }: { instance: Instance }) {
   const shown = instance.expiresAt !== null && counting(instance);
   const now = useNow(1000, shown);
+  if (instance.status === 'stopped' && instance.timeLeftSeconds !== null) {
+    return (
+      <p className="time-left" title="The time limit counts only while the machines run">
+        <ClockIcon size={16} />
+        <span className="time-left__label">Time left</span>
+        <span className="time-left__value">{formatCountdown(instance.timeLeftSeconds)}</span>
+      </p>
+    );
+  }
   if (!shown || instance.expiresAt === null) return null;
   const left = secondsUntil(instance.expiresAt, now) ?? 0;
   const warning = left < expiryWarningSeconds;
@@ -50,6 +62,24 @@ export function LimitBanners({ instance }: { instance: Instance }) {
   const now = useNow(1000, active);
   const extend = useExtendInstance(instance.id);
   const notify = useNotify();
+  const onExtend = () =>
+    extend.mutate(undefined, {
+      onSuccess: (instance) => notify.success(instance.expiresAt ? `Extended: the instance now stops at ${formatClockTime(instance.expiresAt)}.` : 'Extended: the instance has more time.'),
+      onError: (error) => notify.error(errorMessage(error)),
+    });
+  if (instance.status === 'stopped' && instance.timeLeftSeconds === 0 && instance.access !== 'view') {
+    return (
+      <div className="limit-banners">
+        <section className="limit-banner limit-banner--expiry" aria-label="Time limit">
+          <ClockIcon size={18} />
+          <p className="limit-banner__text">This instance has used all of its time. Your files are kept: extend it to start it again.</p>
+          <Button size="small" variant="primary" onClick={onExtend} pending={extend.isPending} pendingLabel="Extending…">
+            Extend
+          </Button>
+        </section>
+      </div>
+    );
+  }
   if (!active) return null;
 
   const expiresIn = secondsUntil(instance.expiresAt, now);
@@ -58,12 +88,6 @@ export function LimitBanners({ instance }: { instance: Instance }) {
   // An idle stop after the time limit would never happen: only the sooner one is worth a word.
   const idling = idleIn !== null && idleIn < idleWarningSeconds && (expiresIn === null || idleIn < expiresIn);
   if (!expiring && !idling) return null;
-
-  const onExtend = () =>
-    extend.mutate(undefined, {
-      onSuccess: (instance) => notify.success(instance.expiresAt ? `Extended: the instance now stops at ${formatClockTime(instance.expiresAt)}.` : 'Extended: the instance has no time limit now.'),
-      onError: (error) => notify.error(errorMessage(error)),
-    });
 
   return (
     <div className="limit-banners">
