@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import Docker from 'dockerode';
 import { LocalRuntime } from '../../src/server/runtime/local/local-runtime.js';
 import { labelKeys } from '../../src/server/runtime/naming.js';
+import { readScreen } from '../runtime-conformance/rfb.js';
 import { readUntil } from '../runtime-conformance/suite.js';
 import { dataDir, engineSocket } from '../runtime-conformance/local-target.js';
 import { testApp, type TestApp } from '../support/app.js';
@@ -156,10 +157,49 @@ describe('instances API on the local runtime', { timeout: 600_000 }, () => {
     }
   });
 
+  test('pause, then resume through the API: the terminal answers and the screen draws again', async () => {
+    const cyd = await t.userCookie('cyd');
+    const created = await t.app.inject({ method: 'POST', url: '/api/instances', headers: { cookie: cyd }, payload: { lab: 'desktop' } });
+    assert.equal(created.statusCode, 201, created.body);
+    const { id } = created.json().instance;
+    const ref = { instanceId: id, machine: 'desktop' };
+    try {
+      await waitFor(id, cyd, 'running');
+      for (const [action, status] of [['pause', 'paused'], ['resume', 'running']] as const) {
+        const response = await t.app.inject({ method: 'POST', url: `/api/instances/${id}/${action}`, headers: { cookie: cyd } });
+        assert.equal(response.statusCode, 202, `${action}: ${response.body}`);
+        await waitFor(id, cyd, status);
+      }
+      const [container] = await docker.listContainers({ all: true, filters: { label: [`${labelKeys.instance}=${id}`] } });
+      assert.equal(container?.State, 'running', 'the engine no longer holds the container paused');
+      const terminal = await runtime.openTerminal(ref, { cols: 80, rows: 24 });
+      try {
+        // A computed marker: the echo of the typed command shows "$((40+2))", never "42".
+        const answer = readUntil(terminal.stream, /resumed-42/);
+        terminal.stream.write('echo resumed-$((40+2))\r');
+        await answer;
+      } finally {
+        terminal.stream.destroy();
+      }
+      const vnc = await runtime.openVnc(ref);
+      try {
+        const screen = await readScreen(vnc);
+        assert.ok(screen.width > 0 && screen.pixels.length === screen.width * screen.height * 4);
+      } finally {
+        vnc.destroy();
+      }
+    } finally {
+      await runtime.destroy(id);
+    }
+  });
+
   test('bad requests name the field; unknown labs are 404', async () => {
     const missing = await t.app.inject({ method: 'POST', url: '/api/instances', headers: { cookie: ann }, payload: {} });
     assert.equal(missing.statusCode, 400);
     assert.equal(missing.json().error.details.problems[0].path, 'body.lab');
+    const number = await t.app.inject({ method: 'POST', url: '/api/instances', headers: { cookie: ann }, payload: { lab: 42 } });
+    assert.equal(number.statusCode, 400, 'a number is not taken as the name "42"');
+    assert.deepEqual(number.json().error.details.problems.map((problem: { path: string }) => problem.path), ['body.lab']);
     const unknown = await t.app.inject({ method: 'POST', url: '/api/instances', headers: { cookie: ann }, payload: { lab: 'no-such-lab' } });
     assert.equal(unknown.statusCode, 404);
     const badAction = await t.app.inject({ method: 'POST', url: '/api/instances/abc/explode', headers: { cookie: ann } });

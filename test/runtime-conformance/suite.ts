@@ -108,6 +108,30 @@ export async function resolvedAddress(runtime: Runtime, ref: MachineRef, name: s
   return /ip=(\d+\.\d+\.\d+\.\d+)/.exec(result.output)?.[1];
 }
 
+/**
+ * The machine's screen sends a framebuffer update (a paused or hung VNC server sends none). The
+ * first connection right after a start can come before the server listens: a few tries.
+ */
+async function drawsScreen(runtime: Runtime, ref: MachineRef): Promise<void> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    let vnc: Duplex | undefined;
+    try {
+      vnc = await runtime.openVnc(ref);
+      const screen = await readScreen(vnc);
+      assert.equal(screen.pixels.length, screen.width * screen.height * 4);
+      assert.ok(screen.width > 0 && screen.height > 0);
+      return;
+    } catch (error) {
+      last = error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      vnc?.destroy();
+    }
+  }
+  assert.fail(`the screen of ${ref.machine} drew nothing: ${String(last)}`);
+}
+
 export function runtimeConformance(target: ConformanceTarget): void {
   containerConformance(target);
   const vmMachine = target.vmMachine?.bind(target);
@@ -215,6 +239,26 @@ function containerConformance(target: ConformanceTarget): void {
       assert.ok(paused?.machines.every((m) => m.state === 'paused'), JSON.stringify(paused));
       await runtime.setPower(a.instanceId, 'running');
       await runInTerminal(runtime, ref(a, 'beta'), 'echo resumed-$((1+1))', /resumed-2/);
+    });
+
+    test('pause, then apply (how the instances service resumes): the terminal answers and the desktop draws again', async () => {
+      if (!runtime.capabilities().pause) return;
+      const both = plan([target.shellMachine('term'), target.desktopMachine('screen')]);
+      await runtime.apply(both);
+      try {
+        await drawsScreen(runtime, ref(both, 'screen'));
+        await runtime.setPower(both.instanceId, 'paused');
+        const paused = (await runtime.list()).find((i) => i.instanceId === both.instanceId);
+        assert.deepEqual(paused?.machines.map((m) => `${m.name}:${m.state}`).sort(), ['screen:paused', 'term:paused']);
+        await runtime.apply(both);
+        const resumed = (await runtime.list()).find((i) => i.instanceId === both.instanceId);
+        assert.deepEqual(resumed?.machines.map((m) => `${m.name}:${m.state}`).sort(), ['screen:running', 'term:running']);
+        // A computed marker: the echo of the typed command shows "$((20+22))", never "42".
+        for (const machine of ['term', 'screen']) await runInTerminal(runtime, ref(both, machine), 'echo resumed-$((20+22))-$(hostname)', new RegExp(`resumed-42-${machine}`));
+        await drawsScreen(runtime, ref(both, 'screen'));
+      } finally {
+        await runtime.destroy(both.instanceId);
+      }
     });
 
     test('observe() reports state changes as they happen', async () => {
@@ -424,6 +468,23 @@ function vmConformance(target: ConformanceTarget, vmMachine: (name: string) => M
       clearTimeout(deadline);
       controller.abort();
       assert.deepEqual(seen.map((o) => o.state).slice(-2), ['paused', 'running']);
+    });
+
+    test('pause, then apply (how the instances service resumes): the console answers and the screen draws again', async () => {
+      await runtime.setPower(p.instanceId, 'paused');
+      const paused = (await runtime.list()).find((i) => i.instanceId === p.instanceId);
+      assert.deepEqual(paused?.machines.map((m) => `${m.name}:${m.state}`).sort(), ['peer:paused', 'vm:paused']);
+      await runtime.apply(p);
+      const resumed = (await runtime.list()).find((i) => i.instanceId === p.instanceId);
+      assert.deepEqual(resumed?.machines.map((m) => `${m.name}:${m.state}`).sort(), ['peer:running', 'vm:running']);
+      const serial = await openConsole(runtime, vm);
+      try {
+        await serial.run('echo resumed-$((30+12))', /resumed-42/);
+      } finally {
+        serial.close();
+      }
+      await runInTerminal(runtime, peer, 'echo resumed-$((30+12))-$(hostname)', /resumed-42-peer/);
+      await drawsScreen(runtime, vm);
     });
 
     test('a file written in the VM survives stop/start and is gone after reset', async () => {

@@ -129,10 +129,13 @@ export class LocalRuntime implements Runtime {
             boot.catch(() => {});
             booting.push(boot);
           }
+        } else if (existing?.State.Paused) {
+          // A paused container counts as running to the engine (State.Running is true): it must be thawed, not skipped.
+          onProgress({ machine: machine.name, step: 'start', message: `resuming ${machine.name}` });
+          await docker.getContainer(name).unpause();
         } else if (!existing?.State.Running) {
           onProgress({ machine: machine.name, step: 'start', message: `starting ${machine.name}` });
-          if (existing?.State.Paused) await docker.getContainer(name).unpause();
-          else await docker.getContainer(name).start();
+          await docker.getContainer(name).start();
           started.push(name);
         }
       }
