@@ -42,8 +42,10 @@ export const Instance = Type.Object({
     Type.Literal('deleting'),
   ]),
   desired: Type.Union([Type.Literal('running'), Type.Literal('stopped'), Type.Literal('paused'), Type.Literal('deleted')]),
-  /** What is happening now ("building labhub/shell…"), or why it failed. */
+  /** What is happening now, in a learner's words ("Preparing the virtual machine's disk…"), or why it failed. */
   message: Type.Union([Type.String(), Type.Null()]),
+  /** How far a start is (0–100) while one is under way, for a progress bar; else null. */
+  progress: Type.Union([Type.Integer({ minimum: 0, maximum: 100 }), Type.Null()]),
   machines: Type.Array(InstanceMachine),
   createdAt: Type.String({ format: 'date-time' }),
   /** When the time limit stops the instance (extendable), while its clock runs (machines running or paused); null while it stands or without a limit. */

@@ -72,6 +72,7 @@ describe('reconciler', { timeout: 600_000 }, () => {
       time_allowed_ms: 3600_000,
       time_used_ms: 0,
       clock_started_at: null,
+      progress: null,
       ...changes,
     };
     await repo.insert(record);

@@ -11,6 +11,7 @@ import type { QuotaService } from './quotas.js';
 import { planFor } from './plan.js';
 import { labOf } from './snapshot.js';
 import { extendClock, newClock, startClock, stopClock, timeLeftMs } from './time-limit.js';
+import { learnerFailure, learnerProgress } from './learner-words.js';
 
 /** Where the service finds labs: the catalog, which knows file and store labs and their versions. */
 export interface LabResolver {
@@ -69,7 +70,8 @@ export class InstanceService {
       lab_snapshot: JSON.stringify(lab),
       desired: 'running',
       status: 'starting',
-      message: 'queued',
+      message: 'Waiting to start',
+      progress: 0,
       machines: JSON.stringify(lab.machines.map((m): StoredMachine => ({ name: m.name, type: m.type, state: 'pending' }))),
       created_at: now,
       updated_at: now,
@@ -81,8 +83,10 @@ export class InstanceService {
       const instances = new InstanceRepository(trx);
       const active = await instances.countActive(user.id, lab.name);
       if (active >= lab.limits.maxInstancesPerUser) {
+        // The ones they have, newest first: a page can take the learner to theirs (a second click on Start lands there).
+        const theirs = (await instances.list({ ownerId: user.id, labName: lab.name })).filter((instance) => instance.desired !== 'deleted').map((instance) => instance.id);
         throw new LabhubError('LABHUB_LIMIT_REACHED', `You already have ${active} instance${active === 1 ? '' : 's'} of "${lab.title}", and the lab allows ${lab.limits.maxInstancesPerUser} per person.`, {
-          details: { limit: 'maxInstancesPerUser', max: lab.limits.maxInstancesPerUser, current: active },
+          details: { limit: 'maxInstancesPerUser', max: lab.limits.maxInstancesPerUser, current: active, instances: theirs },
         });
       }
       await instances.insert(row);
@@ -136,7 +140,8 @@ export class InstanceService {
     const changes: Partial<InstanceRow> = {
       desired,
       status: transitions[desired].during,
-      message: reason ?? { start: 'starting', stop: 'stopping', pause: 'pausing', resume: 'resuming', reset: 'resetting to the base image' }[action],
+      message: reason ?? { start: 'Starting', stop: 'Stopping', pause: 'Pausing', resume: 'Resuming', reset: 'Resetting to the base images' }[action],
+      progress: desired === 'running' ? 0 : null,
       ...(desired === 'stopped' && stopClock(row, now)),
     };
     // Turning a stopped instance back on takes cpu and memory again: from its owner's quota.
@@ -204,7 +209,7 @@ export class InstanceService {
     const plan = planFor(this.installation, id, owner, snapshotOf(row), row.lab_version);
     if (options.reset) await this.runtime.reset(id, plan);
     // apply() creates what is missing and starts or unpauses what is not running.
-    else if (row.desired === 'running') await this.runtime.apply(plan, this.progressOf(id));
+    else if (row.desired === 'running') await this.runtime.apply(plan, this.progressOf(id, snapshotOf(row)));
     else await this.runtime.setPower(id, row.desired);
     const settled = transitions[row.desired].settled;
     const state: StoredMachine['state'] = settled === 'running' ? 'running' : settled === 'paused' ? 'paused' : 'stopped';
@@ -213,13 +218,18 @@ export class InstanceService {
     if (!current || current.desired !== row.desired) return;
     // The time limit counts while the machines run or are paused, from the moment they are up.
     const clock = settled === 'stopped' ? stopClock(current, this.now()) : startClock(current, this.now());
-    await this.instances.update(id, { status: settled, message: options.reason ?? null, machines: JSON.stringify(machinesOf(row).map((m) => ({ name: m.name, type: m.type, state }))), ...clock }, this.now());
+    await this.instances.update(id, { status: settled, message: options.reason ?? null, machines: JSON.stringify(machinesOf(row).map((m) => ({ name: m.name, type: m.type, state }))), progress: null, ...clock }, this.now());
   }
 
-  private progressOf(id: string): (progress: Progress) => void {
+  /** The runtime's progress: its own words in the server log (for admins), the learner's words and a percentage in the store. */
+  private progressOf(id: string, lab: NormalizedLab): (progress: Progress) => void {
+    let percent = 0;
     return (progress) => {
-      const message = progress.machine && !progress.message.includes(progress.machine) ? `${progress.machine}: ${progress.message}` : progress.message;
-      void this.instances.update(id, { message }, this.now()).catch((error: unknown) => this.log.warn({ err: error, instance: id }, 'progress update failed'));
+      this.log.info({ instance: id, machine: progress.machine, step: progress.step, detail: progress.message }, 'instance progress');
+      const words = learnerProgress(progress, lab);
+      // Machines move through the steps one after another: the bar never goes back.
+      percent = Math.max(percent, words.percent);
+      void this.instances.update(id, { message: words.message, progress: percent }, this.now()).catch((error: unknown) => this.log.warn({ err: error, instance: id }, 'progress update failed'));
     };
   }
 
@@ -229,13 +239,14 @@ export class InstanceService {
     const next = previous
       .then(operation)
       .catch(async (error: unknown) => {
-        const message = error instanceof RuntimeError || error instanceof LabhubError ? error.message : 'The operation failed; see the server log.';
-        if (!(error instanceof RuntimeError)) this.log.error({ err: error, instance: id }, 'instance operation failed');
         const failedMachine = error instanceof RuntimeError ? error.machine : undefined;
+        if (error instanceof RuntimeError) this.log.warn({ err: error, instance: id, machine: failedMachine, kind: error.kind }, 'instance operation failed');
+        else this.log.error({ err: error, instance: id }, 'instance operation failed');
         const row = await this.instances.find(id).catch(() => undefined);
         if (!row) return;
+        const message = error instanceof RuntimeError ? learnerFailure(error, row.desired) : error instanceof LabhubError ? error.message : "The operation failed; labhub's log has the details.";
         const machines = machinesOf(row).map((m) => (m.name === failedMachine ? { ...m, state: 'failed' as const, message } : m));
-        await this.instances.update(id, { status: 'failed', message, machines: JSON.stringify(machines), ...stopClock(row, this.now()) }, this.now()).catch(() => {});
+        await this.instances.update(id, { status: 'failed', message, progress: null, machines: JSON.stringify(machines), ...stopClock(row, this.now()) }, this.now()).catch(() => {});
       })
       .finally(() => {
         if (this.queues.get(id) === next) this.queues.delete(id);
@@ -277,6 +288,7 @@ export function toInstance(row: InstanceRow, context: InstanceViewContext): Inst
     status: row.status,
     desired: row.desired,
     message: row.message,
+    progress: row.status === 'starting' ? row.progress : null,
     machines: lab.machines.map((machine) => {
       const seen = stored.find((m) => m.name === machine.name);
       const ports = machine.access.flatMap((access) => (typeof access === 'object' ? [access.http] : []));

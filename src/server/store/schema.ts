@@ -98,6 +98,8 @@ export interface InstancesTable {
   time_used_ms: number;
   /** When the current running period began (machines running or paused); null while the clock stands. */
   clock_started_at: number | null;
+  /** How far a start is, 0–100, while one is under way; else null. */
+  progress: number | null;
 }
 
 /** A guided step whose check passed in an instance, and when (first time). */

@@ -15,6 +15,8 @@ export interface MachineAvailability {
   detail: string | null;
   /** Something is under way by itself (starting, stopping): the page says so and waits. */
   busy: boolean;
+  /** How far a start is (0–100), for a progress bar; absent when the server does not say. */
+  progress?: number;
   /** A button that makes it run (Start, Resume), if the learner can. */
   action?: ReactNode;
 }
@@ -80,6 +82,7 @@ function Unavailable({ availability }: { availability: MachineAvailability }) {
         {availability.title}
       </p>
       {availability.detail && <p className="connection-cover__detail">{availability.detail}</p>}
+      {availability.progress !== undefined && <progress className="connection-cover__progress" max={100} value={availability.progress} aria-label={`${availability.title} ${availability.progress}%`} />}
       {availability.action}
     </div>
   );

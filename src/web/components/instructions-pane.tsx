@@ -1,4 +1,4 @@
-import { useId, useMemo, type MouseEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, type MouseEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import type { Step } from '../../common/steps.js';
 import { useCheckStep, useSteps } from '../api/steps.js';
@@ -12,6 +12,8 @@ import { Spinner } from './spinner.js';
 export interface InstructionsPaneProps {
   id: string;
   instanceId: string;
+  /** The instance's status: a check's error from before a change of state (paused, stopped) is stale after it. */
+  status: string;
   onHide(): void;
   /** The shortcut that shows and hides the pane, for its button's `aria-keyshortcuts`. */
   shortcut: string;
@@ -39,7 +41,7 @@ const stepParam = 'step';
  * (passed checks marked), the current step's Markdown with Copy and Run on its code, its Check,
  * and Previous/Next.
  */
-export function InstructionsPane({ id, instanceId, onHide, shortcut, onRun, canRunOnSelected }: InstructionsPaneProps) {
+export function InstructionsPane({ id, instanceId, status, onHide, shortcut, onRun, canRunOnSelected }: InstructionsPaneProps) {
   const steps = useSteps(instanceId);
   const titleId = useId();
   return (
@@ -68,13 +70,13 @@ export function InstructionsPane({ id, instanceId, onHide, shortcut, onRun, canR
           <p className="instructions__empty">This lab comes without instructions. Explore its machines as you like.</p>
         </div>
       ) : (
-        <StepPages instanceId={instanceId} steps={steps.data.steps} gated={steps.data.gated} onRun={onRun} />
+        <StepPages instanceId={instanceId} status={status} steps={steps.data.steps} gated={steps.data.gated} onRun={onRun} />
       )}
     </aside>
   );
 }
 
-function StepPages({ instanceId, steps, gated, onRun }: { instanceId: string; steps: Step[]; gated: boolean; onRun: Runner }) {
+function StepPages({ instanceId, status, steps, gated, onRun }: { instanceId: string; status: string; steps: Step[]; gated: boolean; onRun: Runner }) {
   const [params, setParams] = useSearchParams();
   const wanted = Number(params.get(stepParam) ?? '1');
   // A locked step cannot show (a gated lab, an address from before): the last open one does.
@@ -150,7 +152,7 @@ function StepPages({ instanceId, steps, gated, onRun }: { instanceId: string; st
       <div className="instructions__body">
         {/* Every step stays mounted (a check's result stays while the learner pages); only the current one shows. */}
         {steps.map((step) => (
-          <StepPage key={step.number} instanceId={instanceId} step={step} hidden={step.number !== current} onRun={onRun} />
+          <StepPage key={step.number} instanceId={instanceId} status={status} step={step} hidden={step.number !== current} onRun={onRun} />
         ))}
         <div className="step-nav">
           <Button size="small" onClick={() => show(current - 1)} disabled={current <= 1}>
@@ -177,10 +179,17 @@ function StepPages({ instanceId, steps, gated, onRun }: { instanceId: string; st
   );
 }
 
-function StepPage({ instanceId, step, hidden, onRun }: { instanceId: string; step: Step; hidden: boolean; onRun: Runner }) {
+function StepPage({ instanceId, status, step, hidden, onRun }: { instanceId: string; status: string; step: Step; hidden: boolean; onRun: Runner }) {
   const html = useMemo(() => renderMarkdown(step.body), [step.body]);
   const titleId = useId();
   const check = useCheckStep(instanceId, step.number);
+  // "The check could not run: the instance is not running" no longer holds once it resumes or starts.
+  const { isError, reset } = check;
+  const errorStatus = useRef(status);
+  useEffect(() => {
+    if (isError && errorStatus.current !== status) reset();
+    if (!isError) errorStatus.current = status;
+  }, [status, isError, reset]);
   const result = check.data;
   // The last check run here decides what shows; before any, whether the step ever passed.
   const showPassed = result ? result.passed : step.passedAt !== null;

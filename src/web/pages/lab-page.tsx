@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { LabDetail, LabMachineDetail } from '../../common/lab/api.js';
 import { ApiError, errorMessage } from '../api/client.js';
@@ -202,6 +202,13 @@ function MachineCard({ machine }: { machine: LabMachineDetail }) {
   );
 }
 
+/** The instance a learner already has of a lab that allows one per person, from the server's refusal to start another. */
+function theirOnlyInstance(error: unknown): string | undefined {
+  if (!(error instanceof ApiError) || error.code !== 'LABHUB_LIMIT_REACHED' || error.details?.limit !== 'maxInstancesPerUser' || error.details.max !== 1) return undefined;
+  const ids = error.details.instances;
+  return Array.isArray(ids) && typeof ids[0] === 'string' ? ids[0] : undefined;
+}
+
 function startProblem(error: unknown): string {
   // The lab's own per-person limit is said in this page's words; quotas come with the server's, which name the usage.
   if (error instanceof ApiError && error.code === 'LABHUB_LIMIT_REACHED' && error.details?.limit === 'maxInstancesPerUser') {
@@ -224,16 +231,29 @@ function StartPanel({ lab }: { lab: LabDetail }) {
   const atLimit = mine.length >= max;
   const [first] = mine;
 
-  const onStart = () =>
+  // A double click must not start twice: the second click waits for the first start (React
+  // re-renders the button as pending only after both clicks may have arrived).
+  const starting = useRef(false);
+  const onStart = () => {
+    if (starting.current) return;
+    starting.current = true;
     start.mutate(
       { lab: lab.name },
       {
         onSuccess: (instance) => void navigate(`/instances/${encodeURIComponent(instance.id)}`),
         onError: (error) => {
-          if (error instanceof ApiError && error.code === 'LABHUB_LIMIT_REACHED') void instances.refetch();
+          // Start is idempotent from here: with the one instance the lab allows already there (another
+          // tab, a click that got through), the learner lands in it rather than on an error.
+          const existing = theirOnlyInstance(error);
+          if (existing) void navigate(`/instances/${encodeURIComponent(existing)}`);
+          else if (error instanceof ApiError && error.code === 'LABHUB_LIMIT_REACHED') void instances.refetch();
+        },
+        onSettled: () => {
+          starting.current = false;
         },
       },
     );
+  };
 
   return (
     <section className="side-panel start-panel" aria-labelledby="start-title">

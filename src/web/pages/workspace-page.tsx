@@ -185,6 +185,7 @@ function Workspace({ instance }: { instance: Instance }) {
             <InstructionsPane
               id={instructionsPaneId}
               instanceId={instance.id}
+              status={instance.status}
               onHide={toggleInstructions}
               shortcut={instructionsShortcut.keys}
               {...(instance.access !== 'view' && { onRun: runInTerminal })}

@@ -56,7 +56,9 @@ export class ImageBuilder {
     if (present) return;
     const canonical = image.replace(/^localhost\//, '').replace(/:latest$/, '');
     if (!(buildableImages as readonly string[]).includes(canonical)) {
-      throw new RuntimeError('bad_plan', `Image "${image}" is not available here, and labhub cannot fetch it: import it into the engine first.`, { ...(machine && { machine }) });
+      // Learners read this: what is missing, not where an admin puts it (the log says that).
+      this.log?.warn({ image, machine }, `image ${image} is missing: import it into the container engine (podman load)`);
+      throw new RuntimeError('bad_plan', `The image "${image}" is not available here, and labhub cannot download it. An admin can add it.`, { ...(machine && { machine }) });
     }
     await this.build(canonical, onProgress);
   }
@@ -75,7 +77,8 @@ export class ImageBuilder {
     const complete = files ? files.every((file) => existsSync(path.join(disks.imagesDir, file))) : disks.base(name) !== undefined;
     if (!complete) {
       if (!files) {
-        throw new RuntimeError('bad_plan', `Machine "${machine}": the disk image "${name}" is not available here. Put ${name}.qcow2 into ${disks.imagesDir}/ (labhub builds only ${Object.keys(buildableDisks).join(', ')} itself).`, { machine });
+        this.log?.warn({ disk: name, machine }, `disk image ${name} is missing: put ${name}.qcow2 into ${disks.imagesDir}/ (labhub builds only ${Object.keys(buildableDisks).join(', ')} itself)`);
+        throw new RuntimeError('bad_plan', `Machine "${machine}": the disk image "${name}" is not available here. An admin can add it.`, { machine });
       }
       await this.build(name, onProgress);
     }

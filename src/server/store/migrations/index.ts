@@ -11,6 +11,7 @@ import { shares } from './008-shares.js';
 import { quotas } from './009-quotas.js';
 import { labOwners } from './010-lab-owners.js';
 import { instanceClock } from './011-instance-clock.js';
+import { instanceProgress } from './012-instance-progress.js';
 
 /** Every migration in order. Names are permanent: never rename or edit one that has shipped; add a new one. */
 export function allMigrations(dialect: Dialect): Record<string, Migration> {
@@ -26,5 +27,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '009-quotas': quotas(dialect),
     '010-lab-owners': labOwners(dialect),
     '011-instance-clock': instanceClock(dialect),
+    '012-instance-progress': instanceProgress(dialect),
   };
 }

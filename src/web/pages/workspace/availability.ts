@@ -26,7 +26,7 @@ export function machineAvailability(instance: Instance, machine: InstanceMachine
   }
   if (instance.status === 'stopping') return { running: false, busy: true, title: `Stopping ${name}…`, detail: progress };
   if (instance.status === 'starting' || machine.state === 'pending' || machine.state === 'starting' || (instance.desired === 'running' && instance.status !== 'running')) {
-    return { running: false, busy: true, title: instance.status === 'paused' ? `Resuming ${name}…` : `Starting ${name}…`, detail: progress };
+    return { running: false, busy: true, title: instance.status === 'paused' ? `Resuming ${name}…` : `Starting ${name}…`, detail: progress, ...(instance.progress !== null && { progress: instance.progress }) };
   }
   if (instance.status === 'paused' || machine.state === 'paused') {
     return { running: false, busy: false, title: `${name} is paused`, detail: 'Everything is frozen as it was. Resume to carry on.', action: button('resume') };
