@@ -86,7 +86,7 @@ describe('fuzzing every request body and path parameter (fast-check): never a 5x
           });
           const what = `${route.method} ${url} {"${field}": ${JSON.stringify(value)}}`;
           assert.equal(response.statusCode, 400, `${what} answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
-          const error = (response.json() as { error: { code: string; details?: { problems?: Array<{ path: string }> } } }).error;
+          const error = response.json<{ error: { code: string; details?: { problems?: Array<{ path: string }> } } }>().error;
           assert.equal(error.code, 'LABHUB_VALIDATION', what);
           assert.ok(error.details?.problems?.some((problem) => problem.path === `body.${field}`), `${what} does not name body.${field}: ${response.body.slice(0, 300)}`);
           checked.push(`${jsonType(value)}→${[...allowed].join('|')}`);
@@ -104,7 +104,7 @@ describe('fuzzing every request body and path parameter (fast-check): never a 5x
       const response = await get(`/api/admin/audit?limit=${limit}`);
       assert.equal(response.statusCode, 400, `limit=${limit} answered ${response.statusCode}`);
       assert.deepEqual(
-        (response.json() as { error: { details: { problems: Array<{ path: string }> } } }).error.details.problems.map((problem) => problem.path),
+        response.json<{ error: { details: { problems: Array<{ path: string }> } } }>().error.details.problems.map((problem) => problem.path),
         ['querystring.limit'],
         `limit=${limit}`,
       );

@@ -165,8 +165,8 @@ describe('reconciler', { timeout: 600_000 }, () => {
     assert.match(stopped?.message ?? '', /time limit/);
     assert.deepEqual(await machines(record.id), ['box:stopped']);
     assert.equal(stopped?.time_used_ms, 3600_000);
-    await assert.rejects(service.power(stopped!, 'start'), /used all of its time/);
-    const extended = await service.extend(stopped!);
+    await assert.rejects(service.power(stopped, 'start'), /used all of its time/);
+    const extended = await service.extend(stopped);
     const restarted = await service.power(extended, 'start');
     await service.settled(record.id);
     const running = await row(record.id);

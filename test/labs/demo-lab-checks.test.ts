@@ -26,9 +26,11 @@ const quickDisks = new Set(['tiny']);
 const work: Record<string, Record<number, { machine: string; run: string }>> = {
   shell: { 2: { machine: 'shell', run: 'echo hello > ~/hello.txt' } },
   desktop: { 2: { machine: 'desktop', run: 'echo made on the desktop > /tmp/from-desktop.txt' } },
-  'tiny-vm': { 2: { machine: 'tiny', run: "ip -4 addr show | awk '/inet / && !/127\\.0\\.0\\.1/ { split($2, a, \"/\"); print a[1]; exit }' > /root/my-ip.txt" } },
+  'tiny-vm': {
+    2: { machine: 'tiny', run: 'ip -4 addr show | awk \'/inet / && !/127\\.0\\.0\\.1/ { split($2, a, "/"); print a[1]; exit }\' > /root/my-ip.txt' },
+  },
   'network-basics': {
-    1: { machine: 'desktop', run: "ip -4 -o addr show scope global | awk '{ split($4, a, \"/\"); print a[1]; exit }' > /root/my-ip.txt" },
+    1: { machine: 'desktop', run: 'ip -4 -o addr show scope global | awk \'{ split($4, a, "/"); print a[1]; exit }\' > /root/my-ip.txt' },
     2: { machine: 'shell', run: "getent hosts tiny | cut -d ' ' -f 1 > /root/tiny-ip.txt" },
     3: { machine: 'tiny', run: "ping -c 1 -W 3 desktop | sed -n 's/^PING [^(]*(\\([0-9.]*\\)).*/\\1/p' > /root/desktop-ip.txt" },
     4: { machine: 'desktop', run: 'ping -c 1 -W 2 1.1.1.1; echo $? > /root/outside.txt' },
@@ -51,7 +53,10 @@ describe('demo labs: every check fails before its work is done', { timeout: 3_60
   const files = readdirSync(path.join(repoRoot, 'labs')).filter((file) => /\.ya?ml$/.test(file));
 
   before(async () => {
-    t = await testApp('sqlite', { runtime, env: { LABHUB_LABS_DIR: path.join(repoRoot, 'labs'), LABHUB_QUOTA_INSTANCES: '20', LABHUB_QUOTA_CPU: '16', LABHUB_QUOTA_MEMORY: '32Gi' } });
+    t = await testApp('sqlite', {
+      runtime,
+      env: { LABHUB_LABS_DIR: path.join(repoRoot, 'labs'), LABHUB_QUOTA_INSTANCES: '20', LABHUB_QUOTA_CPU: '16', LABHUB_QUOTA_MEMORY: '32Gi' },
+    });
     base = await t.app.listen({ port: 0, host: '127.0.0.1' });
     cookie = await t.userCookie('checker');
   });
@@ -61,12 +66,18 @@ describe('demo labs: every check fails before its work is done', { timeout: 3_60
     t.app.inject({ method, url, headers: { cookie, origin: t.config.publicUrl }, ...(payload !== undefined && { payload }) });
 
   test('every demo lab has checks', () => {
-    for (const file of files) assert.ok(labOf(file).instructions.some((step) => step.check), `${file} has no check`);
+    for (const file of files)
+      assert.ok(
+        labOf(file).instructions.some((step) => step.check),
+        `${file} has no check`,
+      );
   });
 
   for (const file of files) {
     const lab = labOf(file);
-    const slowDisks = lab.machines.flatMap((machine) => (machine.type === 'vm' && machine.disk.source === 'image' && !quickDisks.has(machine.disk.image) ? [machine.disk.image] : []));
+    const slowDisks = lab.machines.flatMap((machine) =>
+      machine.type === 'vm' && machine.disk.source === 'image' && !quickDisks.has(machine.disk.image) ? [machine.disk.image] : [],
+    );
 
     test(`${lab.name}: started, each check fails before its work is done and passes after it`, async () => {
       // The optional debian disk takes minutes to build, too long to build for this test. When it is
@@ -77,7 +88,7 @@ describe('demo labs: every check fails before its work is done', { timeout: 3_60
 
       const created = await call('POST', '/api/instances', { lab: lab.name });
       assert.equal(created.statusCode, 201, created.body);
-      const id = (created.json() as { instance: { id: string } }).instance.id;
+      const id = created.json<{ instance: { id: string } }>().instance.id;
       try {
         await waitForStatus(id, 'running');
         // A VM's checks are typed into its serial console: first see its shell answer, as a learner would.
@@ -86,7 +97,7 @@ describe('demo labs: every check fails before its work is done', { timeout: 3_60
           if (!step.check) continue;
           const response = await call('POST', `/api/instances/${id}/steps/${index + 1}/check`);
           assert.equal(response.statusCode, 200, response.body);
-          const result = response.json() as CheckResult;
+          const result = response.json<CheckResult>();
           const what = `${lab.name} step ${index + 1} (${step.check.machine}: ${step.check.run})`;
           assert.equal(result.timedOut, false, `${what} timed out: ${result.output}`);
           assert.doesNotMatch(result.output, missingProgram, `${what} ran a program the machine lacks`);
@@ -97,7 +108,7 @@ describe('demo labs: every check fails before its work is done', { timeout: 3_60
           const todo = work[lab.name]?.[index + 1];
           assert.ok(todo, `${lab.name} step ${index + 1}: this test does not know the step's work; add it to \`work\``);
           await doWork(lab, { instanceId: id, machine: todo.machine }, todo.run);
-          const result = (await call('POST', `/api/instances/${id}/steps/${index + 1}/check`)).json() as CheckResult;
+          const result = (await call('POST', `/api/instances/${id}/steps/${index + 1}/check`)).json<CheckResult>();
           assert.equal(result.passed, true, `${lab.name} step ${index + 1} (${step.check.run}) does not pass after its work: ${result.output}`);
         }
       } finally {
@@ -117,7 +128,9 @@ describe('demo labs: every check fails before its work is done', { timeout: 3_60
   async function standInChecks(lab: NormalizedLab, missing: string[]): Promise<void> {
     console.log(`# ${lab.name}: the ${missing.join(', ')} disk is not built here; its checks run on a labhub/desktop stand-in`);
     const machines = [...new Set(lab.instructions.flatMap((step) => (step.check ? [step.check.machine] : [])))];
-    const standIn = plan(machines.map((name) => containerMachine(name, 'labhub/desktop', { vncPort: 5900, resources: { cpuMillis: 1000, memoryBytes: 512 * 1024 * 1024 } })));
+    const standIn = plan(
+      machines.map((name) => containerMachine(name, 'labhub/desktop', { vncPort: 5900, resources: { cpuMillis: 1000, memoryBytes: 512 * 1024 * 1024 } })),
+    );
     await runtime.apply(standIn);
     try {
       for (const machine of machines) await untilDesktopRuns({ instanceId: standIn.instanceId, machine });
@@ -142,7 +155,9 @@ describe('demo labs: every check fails before its work is done', { timeout: 3_60
       return;
     }
     // Through the workspace's terminal socket: the checks share that console session (it lingers after them).
-    const ws = new WebSocket(`${base.replace('http', 'ws')}/api/instances/${ref.instanceId}/machines/${ref.machine}/terminal`, { headers: { cookie, origin: publicUrl } });
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/api/instances/${ref.instanceId}/machines/${ref.machine}/terminal`, {
+      headers: { cookie, origin: publicUrl },
+    });
     let screen = '';
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) screen += data.toString('utf8');
@@ -183,9 +198,10 @@ describe('demo labs: every check fails before its work is done', { timeout: 3_60
   async function waitForStatus(id: string, status: string): Promise<void> {
     const deadline = Date.now() + 600_000;
     for (;;) {
-      const instance = (await call('GET', `/api/instances/${id}`)).json() as { instance: { status: string; message: string | null } };
+      const instance = (await call('GET', `/api/instances/${id}`)).json<{ instance: { status: string; message: string | null } }>();
       if (instance.instance.status === status) return;
-      if (instance.instance.status === 'failed' || Date.now() > deadline) assert.fail(`instance ${id} is ${instance.instance.status} (${instance.instance.message}), expected ${status}`);
+      if (instance.instance.status === 'failed' || Date.now() > deadline)
+        assert.fail(`instance ${id} is ${instance.instance.status} (${instance.instance.message}), expected ${status}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }

@@ -1,6 +1,6 @@
 import { Ajv, type AnySchema, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 
 /** A property schema as far as strict parsing looks at it. */
 interface ParameterSchema {
@@ -27,7 +27,7 @@ export function installStrictValidation(app: FastifyInstance): void {
     const parseThenValidate = (data: unknown): boolean => {
       if (data && typeof data === 'object') {
         const values = data as Record<string, unknown>;
-        for (const [name, parse] of parsers) if (typeof values[name] === 'string') values[name] = parse(values[name] as string);
+        for (const [name, parse] of parsers) if (typeof values[name] === 'string') values[name] = parse(values[name]);
       }
       const valid = validate(data) as boolean;
       parseThenValidate.errors = validate.errors;
@@ -44,7 +44,7 @@ const integerText = /^-?(0|[1-9][0-9]*)$/;
 const numberText = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 
 /** A strict parser for each parameter whose schema admits a number or a boolean (and not a string: then the text stays). */
-function parametersOf(schema: FastifySchema | unknown): Map<string, Parse> {
+function parametersOf(schema: unknown): Map<string, Parse> {
   const parsers = new Map<string, Parse>();
   const properties = (schema as { properties?: Record<string, ParameterSchema> }).properties ?? {};
   for (const [name, property] of Object.entries(properties)) {

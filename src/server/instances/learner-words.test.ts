@@ -44,14 +44,26 @@ test('a learner reads what is happening, never build lines, paths, URLs or engin
 
 test('the progress goes from preparing to ready, ending at 100', () => {
   const percents = runtimeSays.map((progress) => learnerProgress(progress, lab).percent);
-  assert.deepEqual([...percents].sort((a, b) => a - b), percents, 'never backwards in the order a start goes');
+  assert.deepEqual(
+    [...percents].sort((a, b) => a - b),
+    percents,
+    'never backwards in the order a start goes',
+  );
   assert.equal(percents.at(-1), 100);
-  assert.ok(percents.slice(0, -1).every((percent) => percent < 100), 'only the end is 100');
+  assert.ok(
+    percents.slice(0, -1).every((percent) => percent < 100),
+    'only the end is 100',
+  );
 });
 
-test('a failure that would show a build log or an engine error becomes a sentence; labhub\'s own sentences stay', () => {
-  const build = new RuntimeError('failed', 'Building labhub/vm-launcher failed: E: Failed to fetch http://deb.debian.org/debian/pool/x.deb', { machine: 'tiny' });
-  assert.equal(learnerFailure(build, 'running'), 'Machine "tiny" could not start. Try again; if it fails again, tell an admin (labhub\'s log has the details).');
+test("a failure that would show a build log or an engine error becomes a sentence; labhub's own sentences stay", () => {
+  const build = new RuntimeError('failed', 'Building labhub/vm-launcher failed: E: Failed to fetch http://deb.debian.org/debian/pool/x.deb', {
+    machine: 'tiny',
+  });
+  assert.equal(
+    learnerFailure(build, 'running'),
+    'Machine "tiny" could not start. Try again; if it fails again, tell an admin (labhub\'s log has the details).',
+  );
   const engine = new RuntimeError('engine_unavailable', 'connect ENOENT /run/podman/podman.sock');
   assert.doesNotMatch(learnerFailure(engine, 'paused'), /ENOENT|podman|\//);
   assert.match(learnerFailure(engine, 'paused'), /could not pause/);

@@ -49,7 +49,8 @@ const verbs: Record<InstanceRow['desired'], string> = { running: 'start', stoppe
 export function learnerFailure(error: RuntimeError, desired: InstanceRow['desired']): string {
   if (error.kind !== 'failed' && error.kind !== 'engine_unavailable') return error.message;
   const verb = verbs[desired];
-  if (error.kind === 'engine_unavailable') return `labhub cannot reach the machines right now, so the instance could not ${verb}. Try again in a minute; if it keeps happening, tell an admin.`;
+  if (error.kind === 'engine_unavailable')
+    return `labhub cannot reach the machines right now, so the instance could not ${verb}. Try again in a minute; if it keeps happening, tell an admin.`;
   const what = error.machine ? `Machine "${error.machine}"` : 'The instance';
   return `${what} could not ${verb}. Try again; if it fails again, tell an admin (labhub's log has the details).`;
 }

@@ -44,7 +44,9 @@ export function extendClock(row: Clock, limitMs: number): InstanceChanges {
   const cap = maxTimeLimits * limitMs;
   const allowed = Math.min(row.time_allowed_ms + limitMs / 2, cap);
   if (allowed <= row.time_allowed_ms) {
-    throw new LabhubError('LABHUB_LIMIT_REACHED', `This instance cannot be extended further: it may run ${formatHours(cap)} in all.`, { details: { limit: 'maxTime', maxSeconds: cap / 1000 } });
+    throw new LabhubError('LABHUB_LIMIT_REACHED', `This instance cannot be extended further: it may run ${formatHours(cap)} in all.`, {
+      details: { limit: 'maxTime', maxSeconds: cap / 1000 },
+    });
   }
   return { time_allowed_ms: allowed, ...(row.clock_started_at !== null && { expires_at: row.clock_started_at + allowed - row.time_used_ms }) };
 }

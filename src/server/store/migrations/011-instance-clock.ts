@@ -11,7 +11,10 @@ export function instanceClock(_dialect: Dialect): Migration {
   return {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('instances').addColumn('time_allowed_ms', 'bigint').execute();
-      await db.schema.alterTable('instances').addColumn('time_used_ms', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('instances')
+        .addColumn('time_used_ms', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema.alterTable('instances').addColumn('clock_started_at', 'bigint').execute();
       await sql`UPDATE instances SET time_allowed_ms = expires_at - created_at WHERE expires_at IS NOT NULL`.execute(db);
       await sql`UPDATE instances SET clock_started_at = created_at WHERE expires_at IS NOT NULL AND status IN ('running', 'paused')`.execute(db);
