@@ -55,7 +55,7 @@ describe('instances API on the local runtime', { timeout: 600_000 }, () => {
     assert.equal(limit.statusCode, 409);
     assert.equal(limit.json().error.code, 'LABHUB_LIMIT_REACHED');
     assert.match(limit.json().error.message, /allows 1 per person/);
-    assert.deepEqual(limit.json().error.details, { limit: 'maxInstancesPerUser', max: 1, current: 1 });
+    assert.deepEqual(limit.json().error.details, { limit: 'maxInstancesPerUser', max: 1, current: 1, instances: [instance.id] });
 
     const others = await t.app.inject({ method: 'GET', url: `/api/instances/${instance.id}`, headers: { cookie: bob } });
     assert.equal(others.statusCode, 404, "another user cannot see it");
