@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import xtermHeadless from '@xterm/headless';
-import type WebSocket from 'ws';
+import WebSocket from 'ws';
 import { eventually } from '../support/eventually.js';
-import { client, connect, startLab, type Client } from '../support/gateway-client.js';
+import { client, startLab, type Client } from '../support/gateway-client.js';
 import { startServer, type E2eServer } from '../support/server.js';
 
 const { Terminal } = xtermHeadless;
@@ -64,10 +65,15 @@ describe('a watcher that stops reading a shared terminal', { timeout: 900_000 },
   let bob: Client;
   let shellId: string;
   const terminalUrl = () => `${server.url.replace('http', 'ws')}/api/instances/${shellId}/machines/shell/terminal`;
+  /**
+   * A terminal socket with its client listening from the start: the server runs in this process,
+   * so the first screen can arrive in the same read as the upgrade's answer, before `open` fires.
+   */
   const open = async (who: Client) => {
-    const ws = await connect(terminalUrl(), { cookie: who.cookie, origin: server.url });
-    if (typeof ws === 'number') assert.fail(`upgrade refused with ${ws}`);
-    return ws;
+    const ws = new WebSocket(terminalUrl(), { headers: { cookie: who.cookie, origin: server.url } });
+    const screen = terminalClient(ws);
+    await once(ws, 'open');
+    return { ws, screen };
   };
 
   before(async () => {
@@ -91,8 +97,7 @@ describe('a watcher that stops reading a shared terminal', { timeout: 900_000 },
     let owner: WebSocket;
     let ownerScreen: ReturnType<typeof terminalClient>;
     for (let attempt = 1; ; attempt++) {
-      owner = await open(ann);
-      ownerScreen = terminalClient(owner);
+      ({ ws: owner, screen: ownerScreen } = await open(ann));
       owner.send(Buffer.from('echo READY$((1+1))\r'));
       const closed = new Promise<boolean>((resolve) => owner.once('close', () => resolve(false)));
       if (
@@ -109,8 +114,7 @@ describe('a watcher that stops reading a shared terminal', { timeout: 900_000 },
       assert.ok(attempt < 3, 'the terminal never answered');
     }
 
-    const viewer = await open(bob);
-    const viewerScreen = terminalClient(viewer);
+    const { ws: viewer, screen: viewerScreen } = await open(bob);
     await viewerScreen.until(/READY2/, 30_000);
     // The watcher stops reading: its socket fills, then the gateway's queue towards it.
     viewer.pause();
