@@ -4,6 +4,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { closeCodes } from './gateway/relay.js';
 import { sql } from 'kysely';
 import { adminRoutes } from './api/admin/routes.js';
 import { authRoutes } from './api/auth/routes.js';
@@ -138,7 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installRequestMetrics(app, metrics.registry);
   installSecurityHeaders(app, https);
   await app.register(fastifyCookie);
-  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 }, preClose: closeWebSockets });
   installOriginCheck(app, config.publicUrl);
   installAccessControl(app, services.sessions, services.cookieName);
   await app.register(fastifySwagger, {
@@ -206,4 +207,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 function trustedProxies(setting: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof setting === 'number') return (_address, hop) => hop < setting;
   return setting;
+}
+
+/**
+ * On shutdown, every browser socket is told labhub is going away (1001: browsers reconnect) and
+ * cut a second later: ws would otherwise wait up to 30 s for each peer's closing handshake, and a
+ * peer that reads nothing (a stalled tab) would hold the shutdown that long.
+ */
+function closeWebSockets(this: FastifyInstance, done: () => void): void {
+  const clients = [...this.websocketServer.clients];
+  for (const client of clients) client.close(closeCodes.goingAway, 'labhub is restarting');
+  const cut = setTimeout(() => clients.forEach((client) => client.terminate()), 1000);
+  cut.unref();
+  this.websocketServer.close(() => done());
 }
