@@ -241,12 +241,15 @@ function containerConformance(target: ConformanceTarget): void {
       await runInTerminal(runtime, ref(a, 'beta'), 'echo resumed-$((1+1))', /resumed-2/);
     });
 
-    test('pause, then apply (how the instances service resumes): the terminal answers and the desktop draws again', async () => {
-      if (!runtime.capabilities().pause) return;
+    test('pause, then apply (how the instances service resumes): the terminal answers and the desktop draws again', async (t) => {
+      if (!runtime.capabilities().pause) return t.skip('its capabilities say it cannot pause');
+      // A target without screens still shows that both machines resume; the screen part is then skipped (its reason is printed).
+      const screens = !target.unsupported?.vnc;
+      if (!screens) t.diagnostic(`screen not checked: ${target.unsupported?.vnc ?? ''}`);
       const both = plan([target.shellMachine('term'), target.desktopMachine('screen')]);
       await runtime.apply(both);
       try {
-        await drawsScreen(runtime, ref(both, 'screen'));
+        if (screens) await drawsScreen(runtime, ref(both, 'screen'));
         await runtime.setPower(both.instanceId, 'paused');
         const paused = (await runtime.list()).find((i) => i.instanceId === both.instanceId);
         assert.deepEqual(paused?.machines.map((m) => `${m.name}:${m.state}`).sort(), ['screen:paused', 'term:paused']);
@@ -255,7 +258,7 @@ function containerConformance(target: ConformanceTarget): void {
         assert.deepEqual(resumed?.machines.map((m) => `${m.name}:${m.state}`).sort(), ['screen:running', 'term:running']);
         // A computed marker: the echo of the typed command shows "$((20+22))", never "42".
         for (const machine of ['term', 'screen']) await runInTerminal(runtime, ref(both, machine), 'echo resumed-$((20+22))-$(hostname)', new RegExp(`resumed-42-${machine}`));
-        await drawsScreen(runtime, ref(both, 'screen'));
+        if (screens) await drawsScreen(runtime, ref(both, 'screen'));
       } finally {
         await runtime.destroy(both.instanceId);
       }
