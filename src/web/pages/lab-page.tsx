@@ -288,7 +288,8 @@ function StartPanel({ lab }: { lab: LabDetail }) {
           This lab allows {plural(max, 'instance')} per person at a time. Delete yours to start afresh.
         </p>
       )}
-      <FormError message={start.error ? startProblem(start.error) : undefined} />
+      {/* A refusal that names the learner's only instance is not an error to show: the page goes to that instance. */}
+      <FormError message={start.error && !theirOnlyInstance(start.error) ? startProblem(start.error) : undefined} />
       <QuotaLine />
     </section>
   );
