@@ -110,7 +110,7 @@ describe('workspace', { timeout: 900_000 }, () => {
       const header = page.locator('.workspace-header');
       await header.getByText('Running', { exact: true }).waitFor({ timeout: startTimeout });
       await header.getByText('Time left').waitFor();
-      assert.match(await header.locator('time.time-left__value').innerText(), /^\d+:\d\d$/, 'the time left ticks as minutes and seconds');
+      assert.match(await header.locator('time.time-left__value').innerText(), /^(\d+:)?\d+:\d\d$/, 'the time left ticks as (hours,) minutes and seconds');
       await page.getByRole('region', { name: 'Machines' }).getByRole('heading', { name: 'shell' }).waitFor();
 
       // The instructions: every step, its Markdown rendered.
