@@ -12,13 +12,14 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
 /**
- * The tiers, cheapest first. A file belongs to the first tier whose prefix it starts with; a
- * test file that matches none fails the run, so a new folder cannot be silently left out.
+ * The tiers, cheapest first. A file belongs to the tier with the longest prefix it starts with (so
+ * one file of a folder can sit in another tier than its folder); a test file that matches none
+ * fails the run, so a new folder cannot be silently left out.
  */
 const tiers = [
   { name: 'unit', what: 'no engine, no database', postgres: false, prefixes: ['src/'] },
-  { name: 'api', what: 'the API on SQLite and PostgreSQL, lab files, deployment manifests, policy on the process runtime', postgres: true, prefixes: ['test/api/fuzz', 'test/api/accounts', 'test/api/errors', 'test/api/groups', 'test/api/no-secrets', 'test/api/oidc', 'test/labs/', 'test/store/', 'test/deploy/', 'test/runtime-conformance/process', 'test/instances/quotas', 'test/instances/reconciler', 'test/api/authorization-matrix'] },
-  { name: 'engine', what: 'real Podman, QEMU and kube-sim', postgres: true, prefixes: ['test/api/', 'test/runtime-conformance/', 'test/gateway/', 'test/instances/', 'test/kube-sim/'] },
+  { name: 'api', what: 'the API on SQLite and PostgreSQL, lab files, deployment manifests, policy on the process runtime', postgres: true, prefixes: ['test/api/', 'test/labs/', 'test/store/', 'test/deploy/', 'test/runtime-conformance/process', 'test/instances/quotas', 'test/instances/reconciler'] },
+  { name: 'engine', what: 'real Podman, QEMU and kube-sim', postgres: true, prefixes: ['test/runtime-conformance/', 'test/gateway/', 'test/instances/', 'test/kube-sim/', 'test/labs/demo-lab-checks', 'test/labs/ownership'] },
   { name: 'browser', what: 'Chromium driving the web UI against a real server', postgres: true, prefixes: ['test/e2e/'] },
 ];
 
@@ -42,7 +43,8 @@ function findTests(dir) {
 }
 
 const all = ['src', 'test'].flatMap((dir) => findTests(path.join(root, dir))).sort();
-const tierOf = (file) => tiers.find((tier) => tier.prefixes.some((prefix) => file.startsWith(prefix)));
+const matchOf = (tier, file) => Math.max(-1, ...tier.prefixes.filter((prefix) => file.startsWith(prefix)).map((prefix) => prefix.length));
+const tierOf = (file) => tiers.filter((tier) => matchOf(tier, file) >= 0).sort((a, b) => matchOf(b, file) - matchOf(a, file))[0];
 const homeless = all.filter((file) => !tierOf(file));
 if (homeless.length > 0) {
   console.error(`test files in no tier (add their folder to scripts/run-tests.mjs): ${homeless.join(', ')}`);
