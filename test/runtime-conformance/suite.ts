@@ -400,7 +400,8 @@ function vmConformance(target: ConformanceTarget, vmMachine: (name: string) => M
         // Printed by awk from what the VM computed, so the echo of the typed command cannot match.
         const own = await serial.run(`ip -4 addr show dev eth0 | awk '/inet /{split($2, a, "/"); print "vm" "-ip=" a[1]}'`, /vm-ip=\d+\.\d+\.\d+\.\d+/);
         vmAddress = /vm-ip=(\d+\.\d+\.\d+\.\d+)/.exec(own)?.[1];
-        const resolved = await serial.run(`ping -c1 -W3 peer | awk -F'[()]' '/^PING/{print "peer" "-ip=" $2} /1 packets received|1 received/{print "peer" "-reached=" 6*7}'`, new RegExp(`peer-reached=42|${prompt.source}`));
+        // Waits for a computed end marker, not a prompt: the previous command's prompt may still be on its way.
+        const resolved = await serial.run(`ping -c1 -W3 peer | awk -F'[()]' '/^PING/{print "peer" "-ip=" $2} /1 packets received|1 received/{print "peer" "-reached=" 6*7}'; echo ping-done-$((40+2))`, /ping-done-42/);
         peerFromVm = /peer-ip=(\d+\.\d+\.\d+\.\d+)/.exec(resolved)?.[1];
         assert.match(resolved, /peer-reached=42/, `the VM pings peer: ${JSON.stringify(resolved.slice(-300))}`);
       } finally {
