@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { admit } from './admission.js';
 import { jsonPatch, mergePatch } from './patch.js';
 import { alreadyExists, ApiError, apiVersionOf, badRequest, invalid, notFound, resourceOfKind, type KubeObject, type ResourceType } from './resources.js';
 import type { ObjectStore } from './store.js';
@@ -18,7 +17,6 @@ export class ApiServer {
     if (resource.namespaced) this.checkNamespaceOpen(namespace ?? '');
     this.applyDefaults(resource, object);
     this.validate(resource, object);
-    admit(this.store, resource, namespace, object);
     if (resource.statusSubresource) object.status = initialStatus(resource);
     if (dryRun) {
       if (this.store.get(resource, namespace, object.metadata.name ?? '')) throw alreadyExists(resource, object.metadata.name ?? '');
@@ -185,11 +183,6 @@ export class ApiServer {
             container.imagePullPolicy ??= typeof container.image === 'string' && /:[^/]+$/.test(container.image) && !container.image.endsWith(':latest') ? 'IfNotPresent' : 'Always';
             container.terminationMessagePath ??= '/dev/termination-log';
             container.terminationMessagePolicy ??= 'File';
-            // SetDefaults_Pod: a resource with a limit and no request is requested at its limit.
-            const resources = container.resources as { limits?: Record<string, unknown>; requests?: Record<string, unknown> } | undefined;
-            if (resources?.limits) {
-              for (const [name, limit] of Object.entries(resources.limits)) (resources.requests ??= {})[name] ??= limit;
-            }
           }
         }
         break;

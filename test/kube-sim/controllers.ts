@@ -20,8 +20,6 @@ type Json = Record<string, unknown>;
 const record = (value: unknown): Json => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
 const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-/** CDI's populator claim for a DataVolume and that claim's scratch space (names as CDI gives them). */
-const primeClaimNames = (dv: KubeObject): [string, string] => [`prime-${dv.metadata.uid ?? ''}`, `prime-${dv.metadata.uid ?? ''}-scratch`];
 
 /**
  * A container image reference as labhub's local image of the same repository path: registry host,
@@ -414,14 +412,6 @@ export class Controllers {
       fail(`kube-sim imports only registry images named …/labhub/<disk>-disk (labhub's local VM disk images); "${String(registry.url)}" is none`);
       return;
     }
-    // CDI's claims, made through the API so quotas apply: the target claim, the populator's
-    // `prime-<uid>` claim it imports into, and for registry imports a scratch claim (none with pullMethod: node).
-    const refused = this.importClaims(namespace, dv, registry.pullMethod !== 'node');
-    if (refused) {
-      this.setStatus(kinds.dv, dv, { phase: 'Pending', progress: 'N/A', claimName: name, conditions: conditions(false, false, false, 'ErrExceededQuota', refused) });
-      this.enqueue(kinds.dv, namespace, name, 2000);
-      return;
-    }
     dv = this.setStatus(kinds.dv, dv, { phase: 'ImportScheduled', progress: 'N/A', claimName: name, conditions: conditions(true, false, false, 'ImportScheduled') });
     dv = this.setStatus(kinds.dv, dv, { phase: 'ImportInProgress', progress: '0.00%', claimName: name, conditions: conditions(true, false, true, 'Pending') });
     try {
@@ -437,29 +427,7 @@ export class Controllers {
       this.workloads.dropDataVolume(namespace, name);
       return;
     }
-    // The import is done: the prime claim's volume now belongs to the target claim; prime and scratch go.
-    for (const claim of primeClaimNames(dv)) if (this.api.store.get(kinds.pvc, namespace, claim)) this.api.delete(kinds.pvc, namespace, claim);
     this.setStatus(kinds.dv, dv, { phase: 'Succeeded', progress: '100.0%', claimName: name, conditions: conditions(true, true, false, 'Completed') });
-  }
-
-  /** Creates the claims an import needs that do not exist yet; returns the API's refusal (a quota) if one was refused. */
-  private importClaims(namespace: string, dv: KubeObject, scratch: boolean): string | undefined {
-    const spec = record(dv.spec);
-    const storage = record(spec.storage ?? spec.pvc);
-    const claimSpec = { accessModes: storage.accessModes ?? ['ReadWriteOnce'], resources: storage.resources ?? { requests: { storage: '1Gi' } } };
-    const owner = { apiVersion: apiVersionOf(kinds.dv), kind: 'DataVolume', name: dv.metadata.name ?? '', uid: dv.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
-    const [prime, scratchName] = primeClaimNames(dv);
-    const claims = [dv.metadata.name ?? '', prime, ...(scratch ? [scratchName] : [])];
-    for (const claim of claims) {
-      if (this.api.store.get(kinds.pvc, namespace, claim ?? '')) continue;
-      try {
-        this.api.create(kinds.pvc, namespace, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: claim, namespace, ownerReferences: [owner] }, spec: claimSpec });
-      } catch (error) {
-        if (error instanceof ApiError && error.code === 403) return error.message;
-        throw error;
-      }
-    }
-    return undefined;
   }
 
   // ---- VirtualMachines (virt-controller) ----

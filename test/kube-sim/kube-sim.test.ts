@@ -125,37 +125,6 @@ describe('kube-sim: the API', { timeout: 300_000 }, () => {
     assert.equal((await client.request('POST', `/api/v1/namespaces/${ns}/pods?dryRun=All`, pod('1router'))).status, 201);
   });
 
-  test('ResourceQuota admission: LimitRange defaults first, then counts, storage and compute; 403 with the API server\'s words', async () => {
-    const quotaNs = 'quota-checks';
-    assert.equal((await client.request('POST', '/api/v1/namespaces', { metadata: { name: quotaNs } })).status, 201);
-    const at = (plural: string) => `/api/v1/namespaces/${quotaNs}/${plural}`;
-    const hard = { pods: '1', persistentvolumeclaims: '1', 'requests.storage': '3Gi', 'requests.cpu': '1', 'limits.cpu': '1', 'requests.memory': '1Gi', 'limits.memory': '1Gi' };
-    assert.equal((await client.request('POST', at('resourcequotas'), { metadata: { name: 'q' }, spec: { hard } })).status, 201);
-    const claim = (name: string, storage: string) => ({ metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } } });
-    assert.equal((await client.request('POST', at('persistentvolumeclaims'), claim('first', '2Gi'))).status, 201);
-    const second = await client.request('POST', at('persistentvolumeclaims'), claim('second', '1Gi'));
-    assert.equal(second.status, 403);
-    assert.equal(second.body.reason, 'Forbidden');
-    assert.equal(second.body.message, 'persistentvolumeclaims "second" is forbidden: exceeded quota: q, requested: persistentvolumeclaims=1, used: persistentvolumeclaims=1, limited: persistentvolumeclaims=1');
-    // A Pod stating no resources is refused while no LimitRange gives it defaults …
-    const bare = await client.request('POST', at('pods'), { ...pod('bare'), spec: { containers: [{ name: 'main', image: 'registry.example.com/labhub/shell:1.0' }] } });
-    assert.equal(bare.status, 403);
-    assert.match(bare.body.message, /^pods "bare" is forbidden: failed quota: q: must specify limits\.cpu,limits\.memory,requests\.cpu,requests\.memory for: /);
-    // … and admitted with them, up to the quota.
-    const defaults = { cpu: '500m', memory: '512Mi' };
-    const range = { metadata: { name: 'defaults' }, spec: { limits: [{ type: 'Container', default: defaults, defaultRequest: defaults }] } };
-    assert.equal((await client.request('POST', at('limitranges'), range)).status, 201);
-    const admitted = await client.request('POST', at('pods'), { ...pod('defaulted'), spec: { containers: [{ name: 'main', image: 'registry.example.com/labhub/shell:1.0' }] } });
-    assert.equal(admitted.status, 201);
-    assert.deepEqual(admitted.body.spec.containers[0].resources, { limits: defaults, requests: defaults });
-    // A limit without a request is requested at the limit (the API's defaulting, before admission).
-    const limitsOnly = await client.request('POST', `/api/v1/namespaces/${ns}/pods?dryRun=All`, pod('limits-only'));
-    assert.deepEqual(limitsOnly.body.spec.containers[0].resources.requests, { memory: '128Mi', cpu: '500m' });
-    const another = await client.request('POST', at('pods'), pod('another'));
-    assert.equal(another.status, 403);
-    assert.equal(another.body.message, 'pods "another" is forbidden: exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1');
-  });
-
   test('404 for a missing namespace or object, 409 AlreadyExists, 400 for a kind that does not fit the URL', async () => {
     const missing = await client.request('POST', '/api/v1/namespaces/nowhere/services', { metadata: { name: 'svc' }, spec: { clusterIP: 'None' } });
     assert.equal(missing.status, 404);
@@ -422,30 +391,6 @@ describe('kube-sim: VMs backed by QEMU', { timeout: 900_000 }, () => {
     assert.equal((await client.request('PUT', `/apis/subresources.kubevirt.io/v1/namespaces/${ns}/virtualmachines/kept/start`, {})).status, 202);
     await client.waitFor(vmi('kept'), ready, 300_000);
     await onConsole('kept', 'cat /root/marker', /kept-42/);
-  });
-
-  test('CDI makes its claims through the quota: target, prime and (pod pulls) scratch; a quota short of them holds the import', async () => {
-    const quotaNs = 'dv-quota';
-    assert.equal((await client.request('POST', '/api/v1/namespaces', { metadata: { name: quotaNs } })).status, 201);
-    assert.equal((await client.request('POST', `/api/v1/namespaces/${quotaNs}/resourcequotas`, { metadata: { name: 'q' }, spec: { hard: { persistentvolumeclaims: '2' } } })).status, 201);
-    const dataVolume = (name: string, pullMethod?: 'node') => ({
-      apiVersion: 'cdi.kubevirt.io/v1beta1',
-      kind: 'DataVolume',
-      metadata: { name },
-      spec: { source: { registry: { url: 'docker://registry.example.com/labhub/tiny-disk:1.0', ...(pullMethod && { pullMethod }) } }, storage: { resources: { requests: { storage: '1Gi' } } } },
-    });
-    const dvs = `/apis/cdi.kubevirt.io/v1beta1/namespaces/${quotaNs}/datavolumes`;
-    assert.equal((await client.request('POST', dvs, dataVolume('pulled'))).status, 201);
-    const held = await client.waitFor(`${dvs}/pulled`, (object: any) => object.status?.conditions?.some((c: { reason: string }) => c.reason === 'ErrExceededQuota'));
-    assert.equal(held.status.phase, 'Pending');
-    assert.match(held.status.conditions.find((c: { type: string }) => c.type === 'Running').message, /exceeded quota: q, requested: persistentvolumeclaims=1, used: persistentvolumeclaims=2/);
-    assert.equal((await client.request('DELETE', `${dvs}/pulled`)).status, 200);
-    await client.waitFor(`/api/v1/namespaces/${quotaNs}/persistentvolumeclaims`, (list: any) => list.items.length === 0, 60_000);
-    // Pulled by the node: no scratch claim, so two claims are enough; once imported only the target is left.
-    assert.equal((await client.request('POST', dvs, dataVolume('noded', 'node'))).status, 201);
-    await client.waitFor(`${dvs}/noded`, (object: any) => object.status?.phase === 'Succeeded', 300_000);
-    const claims = await client.waitFor(`/api/v1/namespaces/${quotaNs}/persistentvolumeclaims`, (list: any) => list.items.length === 1, 60_000);
-    assert.equal(claims.items[0].metadata.name, 'noded');
   });
 
   test('a DataVolume with an http source fails with a message saying kube-sim does not fetch', async () => {
