@@ -102,17 +102,7 @@ export function processUsage(pid: number): { cpuSeconds: number; rssBytes: numbe
   return { cpuSeconds: (utime + stime) / clockTicks, rssBytes: rssKb * 1024 };
 }
 
-/** A free TCP port on loopback (another process may take it before it is used: callers retry or accept that). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../test/support/free-port.js';
 
 /** Resolves once something accepts TCP connections on the loopback port (a server that logs before it binds). */
 export async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {

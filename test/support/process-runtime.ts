@@ -58,6 +58,7 @@ import {
 } from '../../src/server/runtime/runtime.js';
 import { eventually } from './eventually.js';
 import { machineProcesses, processLabels, signalAll, type MachineProcess } from './process-table.js';
+import { freePort } from './free-port.js';
 
 export type ProcessVariant =
   { kind: 'plain' } | { kind: 'slow'; perMachineMs: number } | { kind: 'failing'; atMachine: string } | { kind: 'vanishing'; afterMs: number };
@@ -594,13 +595,3 @@ export class ProcessRuntime implements Runtime {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { buildApp, defaultWebRoot } from '../../src/server/app.js';
 import { ensureFirstAdmin } from '../../src/server/auth/first-admin.js';
 import { loadConfig } from '../../src/server/config.js';
 import { UserRepository } from '../../src/server/store/users.js';
 import { adminPassword, freshStore } from './app.js';
+import { freePort } from './free-port.js';
 
 export interface E2eServer {
   /** The origin the browser must use: it is the server's public URL, which its Origin checks compare against. */
@@ -63,13 +63,3 @@ export async function startServer({ env = {} }: ServerOptions = {}): Promise<E2e
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
